@@ -1,0 +1,84 @@
+//! Tenants, series and customers on SQLite. Twin of `postgres.rs`.
+
+use chrono::Utc;
+use ledgerdesk_types::ResetPolicy;
+use rusqlite::{OptionalExtension, Transaction};
+
+use super::same_or_conflict;
+use crate::db::sqlite::SqliteResultExt;
+use crate::error::{Error, Result};
+use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
+
+/// The id of tenant `code`.
+pub(crate) fn tenant_id(tx: &Transaction<'_>, code: &str) -> Result<i64> {
+    tx.query_row("SELECT id FROM tenants WHERE code = ?1", [code], |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
+}
+
+pub(crate) fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Created<Tenant>> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO tenants (code, name, time_zone, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (code) DO NOTHING",
+            (&new.code, &new.name, &new.time_zone, Utc::now()),
+        )
+        .db()?;
+    let value = tx
+        .query_row("SELECT id, code, name, time_zone FROM tenants WHERE code = ?1", [&new.code], |r| {
+            Ok(Tenant { id: r.get(0)?, code: r.get(1)?, name: r.get(2)?, time_zone: r.get(3)? })
+        })
+        .db()?;
+    same_or_conflict("tenant", &new.code, value.name == new.name && value.time_zone == new.time_zone)?;
+    Ok(Created { value, created: inserted == 1 })
+}
+
+pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> {
+    let tenant = tenant_id(tx, &new.tenant)?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO invoice_series (tenant_id, code, format, reset_policy, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant_id, code) DO NOTHING",
+            (tenant, &new.code, &new.format, new.reset.as_str(), Utc::now()),
+        )
+        .db()?;
+    let (id, format, reset, last_issue_date): (i64, String, String, _) = tx
+        .query_row(
+            "SELECT id, format, reset_policy, last_issue_date FROM invoice_series WHERE tenant_id = ?1 AND code = ?2",
+            (tenant, &new.code),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .db()?;
+    same_or_conflict("series", &new.code, format == new.format && reset == new.reset.as_str())?;
+    let reset: ResetPolicy = reset.parse().map_err(|e: ledgerdesk_types::numbering::UnknownResetPolicy| {
+        Error::Storage { backend: "sqlite", detail: e.to_string() }
+    })?;
+    Ok(Created {
+        value: Series { id, tenant: new.tenant.clone(), code: new.code.clone(), format, reset, last_issue_date },
+        created: inserted == 1,
+    })
+}
+
+pub(crate) fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Created<Customer>> {
+    let tenant = tenant_id(tx, &new.tenant)?;
+    let inserted = tx
+        .execute(
+            "INSERT INTO customers (tenant_id, code, name, tax_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant_id, code) DO NOTHING",
+            (tenant, &new.code, &new.name, &new.tax_id, Utc::now()),
+        )
+        .db()?;
+    let (id, name, tax_id): (i64, String, Option<String>) = tx
+        .query_row(
+            "SELECT id, name, tax_id FROM customers WHERE tenant_id = ?1 AND code = ?2",
+            (tenant, &new.code),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .db()?;
+    same_or_conflict("customer", &new.code, name == new.name && tax_id == new.tax_id)?;
+    Ok(Created {
+        value: Customer { id, tenant: new.tenant.clone(), code: new.code.clone(), name, tax_id },
+        created: inserted == 1,
+    })
+}

@@ -1,0 +1,9 @@
+//! Connection plumbing for each backend: opening, pooling, transactions with retries, and the mapping
+//! of driver errors onto [`crate::Error`]. The guards themselves live in the domain modules, each with a
+//! `sqlite.rs` and a `postgres.rs` twin.
+
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;

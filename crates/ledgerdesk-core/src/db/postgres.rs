@@ -1,0 +1,156 @@
+//! The Postgres store: a `PgPool`, READ COMMITTED transactions, row locks taken as late as possible and
+//! always in the order series → counter, and a `lock_timeout` so a wait ends in a retry, not a hang.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, ReserveNumbers, Reservation, Series,
+    Tenant,
+};
+use crate::retry::RetryPolicy;
+use crate::store::{Store, StoreOptions};
+use crate::{audit, catalog, invoices, migrate, numbering};
+
+/// SQLSTATEs after which the whole transaction is worth another try: serialization failure, deadlock
+/// detected, lock not available (our `lock_timeout`).
+const TRANSIENT_STATES: [&str; 3] = ["40001", "40P01", "55P03"];
+
+/// Maps an sqlx error onto the core error.
+pub(crate) fn map_err(e: sqlx::Error) -> Error {
+    match &e {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            if code.as_deref().is_some_and(|c| TRANSIENT_STATES.contains(&c)) {
+                Error::Transient { backend: "postgres", detail: e.to_string() }
+            } else if db.message().starts_with("invoice_immutable") {
+                Error::InvoiceImmutable
+            } else {
+                Error::Storage { backend: "postgres", detail: e.to_string() }
+            }
+        }
+        sqlx::Error::PoolTimedOut => Error::Transient { backend: "postgres", detail: e.to_string() },
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
+            Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() }
+        }
+        _ => Error::Storage { backend: "postgres", detail: e.to_string() },
+    }
+}
+
+/// `?`-friendly conversion of sqlx results.
+pub(crate) trait PgResultExt<T> {
+    /// Maps the error with [`map_err`].
+    fn db(self) -> Result<T>;
+}
+
+impl<T> PgResultExt<T> for std::result::Result<T, sqlx::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(map_err)
+    }
+}
+
+/// The connected store: one Postgres shared by every desktop.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    retry: RetryPolicy,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database.
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<Self> {
+        let lock_timeout_ms = options.lock_timeout.as_millis().max(1).to_string();
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|_| Error::InvalidDatabaseUrl(url.to_owned()))?
+            .options([("lock_timeout", lock_timeout_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect)
+            .await
+            .map_err(|e| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() })?;
+        let store = PgStore { pool, retry: options.retry };
+        store.retry.run(|attempts| Error::DatabaseBusy { attempts }, || migrate::postgres::run(&store.pool)).await?;
+        Ok(store)
+    }
+
+    /// The pool, for callers that need raw access (benchmarks, tests).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        catalog::validate_tenant(&tenant)?;
+        self.retry
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_tenant(&self.pool, &tenant))
+            .await
+    }
+
+    async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        catalog::validate_series(&series)?;
+        self.retry
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_series(&self.pool, &series))
+            .await
+    }
+
+    async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        catalog::validate_customer(&customer)?;
+        self.retry
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_customer(&self.pool, &customer))
+            .await
+    }
+
+    async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
+        let draft = numbering::Draft::validate(request)?;
+        self.retry
+            .run(|attempts| Error::NumberingContention { attempts }, || numbering::postgres::issue(&self.pool, &draft))
+            .await
+    }
+
+    async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        invoices::postgres::get(&self.pool, tenant, number).await
+    }
+
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        invoices::postgres::list(&self.pool, tenant, query).await
+    }
+
+    async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
+        numbering::validate_reservation(&request)?;
+        self.retry
+            .run(|attempts| Error::NumberingContention { attempts }, || numbering::postgres::reserve(&self.pool, &request))
+            .await
+    }
+
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
+        numbering::validate_user(user)?;
+        self.retry
+            .run(|attempts| Error::NumberingContention { attempts }, || {
+                numbering::postgres::release(&self.pool, tenant, reservation, user)
+            })
+            .await
+    }
+
+    async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
+        audit::postgres::audit(&self.pool, tenant).await
+    }
+
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
+        self.retry
+            .run(|attempts| Error::NumberingContention { attempts }, || {
+                numbering::postgres::bare_increment(&self.pool, tenant, series, period)
+            })
+            .await
+    }
+}

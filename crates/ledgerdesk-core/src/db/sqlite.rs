@@ -1,0 +1,280 @@
+//! The SQLite store: one file, WAL, `synchronous=FULL`, foreign keys on, every write under
+//! `BEGIN IMMEDIATE` so that two writers never both read a counter before either writes it.
+//!
+//! rusqlite is blocking: every call runs on tokio's blocking pool, never on the async workers.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use rand::Rng;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, ReserveNumbers, Reservation, Series,
+    Tenant,
+};
+use crate::store::{Store, StoreOptions};
+use crate::{audit, catalog, invoices, migrate, numbering};
+
+/// Maps a rusqlite error onto the core error.
+pub(crate) fn map_err(e: rusqlite::Error) -> Error {
+    if let rusqlite::Error::SqliteFailure(failure, message) = &e {
+        let message = message.as_deref().unwrap_or("");
+        match failure.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return Error::Transient { backend: "sqlite", detail: e.to_string() };
+            }
+            ErrorCode::ConstraintViolation if message.starts_with("invoice_immutable") => {
+                return Error::InvoiceImmutable;
+            }
+            ErrorCode::CannotOpen | ErrorCode::NotADatabase | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
+                return Error::DatabaseUnavailable { backend: "sqlite", detail: e.to_string() };
+            }
+            _ => {}
+        }
+    }
+    Error::Storage { backend: "sqlite", detail: e.to_string() }
+}
+
+/// `?`-friendly conversion of rusqlite results.
+pub(crate) trait SqliteResultExt<T> {
+    /// Maps the error with [`map_err`].
+    fn db(self) -> Result<T>;
+}
+
+impl<T> SqliteResultExt<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T> {
+        self.map_err(map_err)
+    }
+}
+
+/// The offline store: one SQLite file shared by every thread and process that opens it.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    options: StoreOptions,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+/// Opening a fresh file races with other processes doing the same: `PRAGMA journal_mode=WAL` can fail
+/// with SQLITE_BUSY without consulting the busy handler, so opening retries for this long.
+const OPEN_PATIENCE: Duration = Duration::from_secs(30);
+
+fn open_connection(path: &Path, options: &StoreOptions) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let unavailable = |e: rusqlite::Error| Error::DatabaseUnavailable { backend: "sqlite", detail: e.to_string() };
+    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+    conn.busy_timeout(options.lock_timeout).map_err(unavailable)?;
+    let deadline = Instant::now() + OPEN_PATIENCE;
+    loop {
+        let configured = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"));
+        match configured.db() {
+            Ok(()) => return Ok(conn),
+            Err(e) if e.is_transient() && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(rand::rng().random_range(5..50)));
+            }
+            Err(Error::Transient { detail, .. } | Error::Storage { detail, .. }) => {
+                return Err(Error::DatabaseUnavailable { backend: "sqlite", detail });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl Inner {
+    fn take(&self) -> Result<Connection> {
+        let pooled = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => open_connection(&self.path, &self.options),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(conn);
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the SQLite file at `path`.
+    pub async fn open(path: impl Into<PathBuf>, options: StoreOptions) -> Result<Self> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::DatabaseUnavailable {
+                backend: "sqlite",
+                detail: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+        let store = SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                options,
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(options.max_connections.max(1) as usize),
+            }),
+        };
+        store
+            .inner
+            .options
+            .retry
+            .run(|attempts| Error::DatabaseBusy { attempts }, || store.with_conn(migrate::sqlite::run))
+            .await?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let _permit = self.inner.permits.acquire().await.map_err(|_| Error::Storage {
+            backend: "sqlite",
+            detail: "the store is closed".into(),
+        })?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.take()?;
+            let result = f(&mut conn);
+            inner.give_back(conn);
+            result
+        })
+        .await
+        .map_err(|e| Error::Storage { backend: "sqlite", detail: format!("worker failed: {e}") })?
+    }
+
+    /// Runs `f` in a read transaction, retried on busy.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
+    {
+        self.transaction(TransactionBehavior::Deferred, |attempts| Error::DatabaseBusy { attempts }, f).await
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, retried whole on busy; `exhausted` names the error
+    /// when the retries run out.
+    pub(crate) async fn write<T, F>(&self, exhausted: fn(u32) -> Error, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
+    {
+        self.transaction(TransactionBehavior::Immediate, exhausted, f).await
+    }
+
+    async fn transaction<T, F>(&self, behavior: TransactionBehavior, exhausted: fn(u32) -> Error, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        self.inner
+            .options
+            .retry
+            .run(exhausted, || {
+                let f = Arc::clone(&f);
+                self.with_conn(move |conn| {
+                    let tx = conn.transaction_with_behavior(behavior).db()?;
+                    let value = f(&tx)?;
+                    tx.commit().db()?;
+                    Ok(value)
+                })
+            })
+            .await
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        catalog::validate_tenant(&tenant)?;
+        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_tenant(tx, &tenant)).await
+    }
+
+    async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        catalog::validate_series(&series)?;
+        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_series(tx, &series)).await
+    }
+
+    async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        catalog::validate_customer(&customer)?;
+        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_customer(tx, &customer))
+            .await
+    }
+
+    async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
+        let draft = numbering::Draft::validate(request)?;
+        self.write(|attempts| Error::NumberingContention { attempts }, move |tx| numbering::sqlite::issue(tx, &draft))
+            .await
+    }
+
+    async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        let (tenant, number) = (tenant.to_owned(), number.to_owned());
+        self.read(move |tx| invoices::sqlite::get(tx, &tenant, &number)).await
+    }
+
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| invoices::sqlite::list(tx, &tenant, &query)).await
+    }
+
+    async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
+        numbering::validate_reservation(&request)?;
+        self.write(|attempts| Error::NumberingContention { attempts }, move |tx| numbering::sqlite::reserve(tx, &request))
+            .await
+    }
+
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
+        numbering::validate_user(user)?;
+        let (tenant, user) = (tenant.to_owned(), user.to_owned());
+        self.write(|attempts| Error::NumberingContention { attempts }, move |tx| {
+            numbering::sqlite::release(tx, &tenant, reservation, &user)
+        })
+        .await
+    }
+
+    async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| audit::sqlite::audit(tx, &tenant)).await
+    }
+
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
+        let (tenant, series, period) = (tenant.to_owned(), series.to_owned(), period.to_owned());
+        self.write(|attempts| Error::NumberingContention { attempts }, move |tx| {
+            numbering::sqlite::bare_increment(tx, &tenant, &series, &period)
+        })
+        .await
+    }
+}
+
+/// Reads a decimal stored as text (SQLite has no exact numeric type).
+pub(crate) fn decimal_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<rust_decimal::Decimal> {
+    let text: String = row.get(index)?;
+    text.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// Reads a currency code.
+pub(crate) fn currency_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<ledgerdesk_types::Currency> {
+    let text: String = row.get(index)?;
+    text.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}

@@ -1,0 +1,286 @@
+//! The one error type of the core library: a stable code, an English and a Turkish message.
+//!
+//! Each backend maps its driver's errors into this enum (see `db::sqlite` and `db::postgres`), so
+//! callers match on meaning, never on a driver error.
+
+use chrono::NaiveDate;
+use ledgerdesk_types::{LineError, Localized};
+
+/// Result alias for the core library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a Ledgerdesk guard.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--db` / `LEDGERDESK_DB` is neither `sqlite:PATH` nor `postgres://…`.
+    #[error("invalid database URL {0:?}: use sqlite:PATH or postgres://user@host/db")]
+    InvalidDatabaseUrl(String),
+    /// The database could not be opened or reached.
+    #[error("cannot open the {backend} database: {detail}")]
+    DatabaseUnavailable {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// What the driver said.
+        detail: String,
+    },
+    /// A migration already applied to this database differs from the one this program carries.
+    #[error("migration {version} ({name}) differs from the one applied to this database; refusing to open it")]
+    MigrationChecksumMismatch {
+        /// Migration number.
+        version: i64,
+        /// Migration name.
+        name: String,
+    },
+    /// The database was migrated by a newer Ledgerdesk.
+    #[error("the database has schema version {found}, newer than this program knows ({known}); upgrade Ledgerdesk")]
+    SchemaTooNew {
+        /// Highest version recorded in the database.
+        found: i64,
+        /// Highest version this program carries.
+        known: i64,
+    },
+    /// A field failed validation before anything was written.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field at fault.
+        field: &'static str,
+        /// Why, in English.
+        reason: String,
+        /// Why, in Turkish.
+        reason_tr: String,
+    },
+    /// The invoice lines are not valid.
+    #[error(transparent)]
+    Line(#[from] LineError),
+    /// The series format template is not valid for its reset policy.
+    #[error("invalid series format {format:?}: {reason}")]
+    SeriesFormatInvalid {
+        /// The template given.
+        format: String,
+        /// Why, in English.
+        reason: String,
+        /// Why, in Turkish.
+        reason_tr: String,
+    },
+    /// No tenant with that code.
+    #[error("tenant {0:?} does not exist")]
+    TenantNotFound(String),
+    /// No series with that code for the tenant.
+    #[error("series {series:?} does not exist for tenant {tenant:?}")]
+    SeriesNotFound {
+        /// Tenant code.
+        tenant: String,
+        /// Series code.
+        series: String,
+    },
+    /// No customer with that code for the tenant.
+    #[error("customer {customer:?} does not exist for tenant {tenant:?}")]
+    CustomerNotFound {
+        /// Tenant code.
+        tenant: String,
+        /// Customer code.
+        customer: String,
+    },
+    /// A tenant, series or customer with that code exists with other attributes.
+    #[error("{kind} {code:?} already exists with different attributes")]
+    AlreadyExistsDifferently {
+        /// `tenant`, `series` or `customer`.
+        kind: &'static str,
+        /// Its code.
+        code: String,
+    },
+    /// The issue date is before the last issued invoice of the series: numbers must follow dates.
+    #[error("issue date {issue_date} is before {last_issue_date}, the date of the last invoice issued in series {series:?}")]
+    IssueDateOutOfOrder {
+        /// Series code.
+        series: String,
+        /// The date asked for.
+        issue_date: NaiveDate,
+        /// The latest date already used.
+        last_issue_date: NaiveDate,
+    },
+    /// A reserved number would be dated after a higher number already issued.
+    #[error("issue date {issue_date} is after {next_date}, the date of the later number {next_number} in series {series:?}")]
+    IssueDateAfterLaterNumber {
+        /// Series code.
+        series: String,
+        /// The date asked for.
+        issue_date: NaiveDate,
+        /// The next higher number already issued.
+        next_number: String,
+        /// Its date.
+        next_date: NaiveDate,
+    },
+    /// The reservation does not exist for this tenant.
+    #[error("reservation {0} does not exist")]
+    ReservationNotFound(i64),
+    /// The reservation was released; its unused numbers are void.
+    #[error("reservation {0} was released; its unused numbers are void")]
+    ReservationReleased(i64),
+    /// The number is outside the reservation or was already issued.
+    #[error("position {seq} of reservation {reservation} is not free")]
+    ReservedNumberUnavailable {
+        /// Reservation id.
+        reservation: i64,
+        /// Position asked for.
+        seq: i64,
+    },
+    /// Reserved numbers belong to one period; the issue date falls in another.
+    #[error("issue date {issue_date} is outside period {period} of reservation {reservation}")]
+    ReservationPeriodMismatch {
+        /// Reservation id.
+        reservation: i64,
+        /// The reservation's period.
+        period: String,
+        /// The date asked for.
+        issue_date: NaiveDate,
+    },
+    /// No invoice with that number.
+    #[error("invoice {0:?} does not exist")]
+    InvoiceNotFound(String),
+    /// Issuing kept colliding with other writers; nothing was written.
+    #[error("invoice numbering is busy: gave up after {attempts} attempts; nothing was issued, try again")]
+    NumberingContention {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A write other than numbering kept colliding with other writers; nothing was written.
+    #[error("the database is busy: gave up after {attempts} attempts; nothing was written, try again")]
+    DatabaseBusy {
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The database refused to change a permanent record.
+    #[error("issued invoices, their lines and voided numbers cannot be changed or deleted")]
+    InvoiceImmutable,
+    /// Anything else the database reported.
+    #[error("{backend} error: {detail}")]
+    Storage {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// What the driver said.
+        detail: String,
+    },
+    /// A lock or busy error that the retry loop may retry; never leaves the core library.
+    #[error("{backend} is busy: {detail}")]
+    Transient {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// What the driver said.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// A validation error for `field`, in both languages.
+    pub fn invalid(field: &'static str, reason: impl Into<String>, reason_tr: impl Into<String>) -> Self {
+        Error::InvalidInput { field, reason: reason.into(), reason_tr: reason_tr.into() }
+    }
+
+    /// Whether trying the whole transaction again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Transient { .. })
+    }
+}
+
+impl Localized for Error {
+    fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidDatabaseUrl(_) => "invalid_database_url",
+            Error::DatabaseUnavailable { .. } => "database_unavailable",
+            Error::MigrationChecksumMismatch { .. } => "migration_checksum_mismatch",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Line(e) => e.code(),
+            Error::SeriesFormatInvalid { .. } => "series_format_invalid",
+            Error::TenantNotFound(_) => "tenant_not_found",
+            Error::SeriesNotFound { .. } => "series_not_found",
+            Error::CustomerNotFound { .. } => "customer_not_found",
+            Error::AlreadyExistsDifferently { .. } => "already_exists_differently",
+            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => "issue_date_out_of_order",
+            Error::ReservationNotFound(_) => "reservation_not_found",
+            Error::ReservationReleased(_) => "reservation_released",
+            Error::ReservedNumberUnavailable { .. } => "reserved_number_unavailable",
+            Error::ReservationPeriodMismatch { .. } => "reservation_period_mismatch",
+            Error::InvoiceNotFound(_) => "invoice_not_found",
+            Error::NumberingContention { .. } => "numbering_contention",
+            Error::DatabaseBusy { .. } => "database_busy",
+            Error::InvoiceImmutable => "invoice_immutable",
+            Error::Storage { .. } => "storage_error",
+            Error::Transient { .. } => "database_busy",
+        }
+    }
+
+    fn message_tr(&self) -> String {
+        match self {
+            Error::InvalidDatabaseUrl(url) => {
+                format!("Geçersiz veritabanı adresi {url:?}: sqlite:YOL veya postgres://kullanıcı@sunucu/vt kullanın")
+            }
+            Error::DatabaseUnavailable { backend, detail } => {
+                format!("{backend} veritabanı açılamıyor: {detail}")
+            }
+            Error::MigrationChecksumMismatch { version, name } => format!(
+                "{version} numaralı geçiş ({name}) bu veritabanına uygulanmış olandan farklı; veritabanı açılmadı"
+            ),
+            Error::SchemaTooNew { found, known } => format!(
+                "Veritabanının şema sürümü {found}, bu programın bildiğinden ({known}) yeni; Ledgerdesk'i güncelleyin"
+            ),
+            Error::InvalidInput { field, reason_tr, .. } => format!("Geçersiz {field}: {reason_tr}"),
+            Error::Line(e) => e.message_tr(),
+            Error::SeriesFormatInvalid { format, reason_tr, .. } => {
+                format!("Geçersiz seri biçimi {format:?}: {reason_tr}")
+            }
+            Error::TenantNotFound(code) => format!("{code:?} kiracısı bulunamadı"),
+            Error::SeriesNotFound { tenant, series } => {
+                format!("{tenant:?} kiracısı için {series:?} serisi bulunamadı")
+            }
+            Error::CustomerNotFound { tenant, customer } => {
+                format!("{tenant:?} kiracısı için {customer:?} müşterisi bulunamadı")
+            }
+            Error::AlreadyExistsDifferently { kind, code } => {
+                let kind = match *kind {
+                    "tenant" => "kiracı",
+                    "series" => "seri",
+                    _ => "müşteri",
+                };
+                format!("{code:?} kodlu {kind} farklı özelliklerle zaten mevcut")
+            }
+            Error::IssueDateOutOfOrder { series, issue_date, last_issue_date } => format!(
+                "Düzenleme tarihi {issue_date}, {series:?} serisinde son düzenlenen faturanın tarihi olan {last_issue_date} tarihinden önce"
+            ),
+            Error::IssueDateAfterLaterNumber { series, issue_date, next_number, next_date } => format!(
+                "Düzenleme tarihi {issue_date}, {series:?} serisinde daha sonraki {next_number} numarasının tarihi olan {next_date} tarihinden sonra"
+            ),
+            Error::ReservationNotFound(id) => format!("{id} numaralı rezervasyon bulunamadı"),
+            Error::ReservationReleased(id) => {
+                format!("{id} numaralı rezervasyon serbest bırakıldı; kullanılmayan numaraları iptal edildi")
+            }
+            Error::ReservedNumberUnavailable { reservation, seq } => {
+                format!("{reservation} numaralı rezervasyonun {seq}. sırası boş değil")
+            }
+            Error::ReservationPeriodMismatch { reservation, period, issue_date } => format!(
+                "Düzenleme tarihi {issue_date}, {reservation} numaralı rezervasyonun {period} döneminin dışında"
+            ),
+            Error::InvoiceNotFound(number) => format!("{number:?} numaralı fatura bulunamadı"),
+            Error::NumberingContention { attempts } => format!(
+                "Fatura numaralandırma meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir fatura düzenlenmedi, tekrar deneyin"
+            ),
+            Error::Transient { backend, detail } => format!("{backend} meşgul: {detail}"),
+            Error::DatabaseBusy { attempts } => {
+                format!("Veritabanı meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir şey yazılmadı, tekrar deneyin")
+            }
+            Error::InvoiceImmutable => {
+                "Düzenlenmiş faturalar, satırları ve iptal edilmiş numaralar değiştirilemez veya silinemez".into()
+            }
+            Error::Storage { backend, detail } => format!("{backend} hatası: {detail}"),
+        }
+    }
+
+    fn details(&self) -> Option<String> {
+        match self {
+            Error::InvalidInput { field, .. } => Some((*field).to_owned()),
+            Error::Line(e) => e.details(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Reading invoices on Postgres. Twin of `sqlite.rs`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use crate::catalog::postgres::tenant_id;
+use crate::db::postgres::PgResultExt;
+use crate::error::{Error, Result};
+
+fn currency(code: &str) -> Result<Currency> {
+    code.parse().map_err(|e: ledgerdesk_types::money::UnknownCurrency| Error::Storage {
+        backend: "postgres",
+        detail: e.to_string(),
+    })
+}
+
+type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal);
+
+pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+    let mut conn = pool.acquire().await.db()?;
+    let tenant_id = tenant_id(&mut conn, tenant).await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total
+           FROM invoices i
+           JOIN invoice_series s ON s.id = i.series_id
+           LEFT JOIN customers c ON c.id = i.customer_id
+          WHERE i.tenant_id = $1
+            AND ($2::text IS NULL OR s.code = $2)
+            AND ($3::text IS NULL OR i.period = $3)
+            AND ($4::text IS NULL OR c.code = $4)
+            AND ($5::int8 IS NULL OR i.id < $5)
+          ORDER BY i.id DESC
+          LIMIT $6",
+    )
+    .bind(tenant_id)
+    .bind(&query.series)
+    .bind(&query.period)
+    .bind(&query.customer)
+    .bind(query.before_id)
+    .bind(i64::from(query.page_size()))
+    .fetch_all(&mut *conn)
+    .await
+    .db()?;
+    rows.into_iter()
+        .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
+            Ok(InvoiceSummary { id, number, series, period, seq, customer, issue_date, currency: currency(&code)?, total })
+        })
+        .collect()
+}
+
+type InvoiceRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    NaiveDate,
+    String,
+    Decimal,
+    Decimal,
+    Decimal,
+    String,
+    DateTime<Utc>,
+);
+
+pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+    let mut conn = pool.acquire().await.db()?;
+    let tenant_id = tenant_id(&mut conn, tenant).await?;
+    let row: Option<InvoiceRow> = sqlx::query_as(
+        "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
+                i.net_total, i.tax_total, i.total, i.created_by, i.created_at
+           FROM invoices i
+           JOIN invoice_series s ON s.id = i.series_id
+           LEFT JOIN customers c ON c.id = i.customer_id
+          WHERE i.tenant_id = $1 AND i.number = $2",
+    )
+    .bind(tenant_id)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await
+    .db()?;
+    let (id, number, series, period, seq, customer, issue_date, code, net_total, tax_total, total, created_by, created_at) =
+        row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
+    let lines: Vec<(i32, String, Decimal, Decimal, Decimal, Decimal, Decimal)> = sqlx::query_as(
+        "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount
+           FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .db()?;
+    Ok(IssuedInvoice {
+        id,
+        number,
+        tenant: tenant.to_owned(),
+        series,
+        period,
+        seq,
+        customer,
+        issue_date,
+        currency: currency(&code)?,
+        net_total,
+        tax_total,
+        total,
+        created_by,
+        created_at,
+        lines: lines
+            .into_iter()
+            .map(|(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount)| InvoiceLine {
+                line_no: line_no as u32,
+                description,
+                quantity: quantity.normalize(),
+                unit_price: unit_price.normalize(),
+                tax_rate: tax_rate.normalize(),
+                net_amount,
+                tax_amount,
+            })
+            .collect(),
+    })
+}

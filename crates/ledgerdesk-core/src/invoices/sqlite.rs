@@ -1,0 +1,104 @@
+//! Reading invoices on SQLite. Twin of `postgres.rs`.
+
+use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
+use rusqlite::{OptionalExtension, Transaction};
+
+use crate::catalog::sqlite::tenant_id;
+use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
+use crate::error::{Error, Result};
+
+pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let mut statement = tx
+        .prepare_cached(
+            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total
+               FROM invoices i
+               JOIN invoice_series s ON s.id = i.series_id
+               LEFT JOIN customers c ON c.id = i.customer_id
+              WHERE i.tenant_id = ?1
+                AND (?2 IS NULL OR s.code = ?2)
+                AND (?3 IS NULL OR i.period = ?3)
+                AND (?4 IS NULL OR c.code = ?4)
+                AND (?5 IS NULL OR i.id < ?5)
+              ORDER BY i.id DESC
+              LIMIT ?6",
+        )
+        .db()?;
+    let rows = statement
+        .query_map(
+            (tenant_id, &query.series, &query.period, &query.customer, query.before_id, query.page_size()),
+            |r| {
+                Ok(InvoiceSummary {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    series: r.get(2)?,
+                    period: r.get(3)?,
+                    seq: r.get(4)?,
+                    customer: r.get(5)?,
+                    issue_date: r.get(6)?,
+                    currency: currency_at(r, 7)?,
+                    total: decimal_at(r, 8)?,
+                })
+            },
+        )
+        .db()?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().db()
+}
+
+pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let mut invoice = tx
+        .query_row(
+            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
+                    i.net_total, i.tax_total, i.total, i.created_by, i.created_at
+               FROM invoices i
+               JOIN invoice_series s ON s.id = i.series_id
+               LEFT JOIN customers c ON c.id = i.customer_id
+              WHERE i.tenant_id = ?1 AND i.number = ?2",
+            (tenant_id, number),
+            |r| {
+                Ok(IssuedInvoice {
+                    id: r.get(0)?,
+                    number: r.get(1)?,
+                    tenant: tenant.to_owned(),
+                    series: r.get(2)?,
+                    period: r.get(3)?,
+                    seq: r.get(4)?,
+                    customer: r.get(5)?,
+                    issue_date: r.get(6)?,
+                    currency: currency_at(r, 7)?,
+                    net_total: decimal_at(r, 8)?,
+                    tax_total: decimal_at(r, 9)?,
+                    total: decimal_at(r, 10)?,
+                    created_by: r.get(11)?,
+                    created_at: r.get(12)?,
+                    lines: Vec::new(),
+                })
+            },
+        )
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
+    let mut statement = tx
+        .prepare_cached(
+            "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount
+               FROM invoice_lines WHERE invoice_id = ?1 ORDER BY line_no",
+        )
+        .db()?;
+    invoice.lines = statement
+        .query_map([invoice.id], |r| {
+            Ok(InvoiceLine {
+                line_no: r.get(0)?,
+                description: r.get(1)?,
+                quantity: decimal_at(r, 2)?,
+                unit_price: decimal_at(r, 3)?,
+                tax_rate: decimal_at(r, 4)?,
+                net_amount: decimal_at(r, 5)?,
+                tax_amount: decimal_at(r, 6)?,
+            })
+        })
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    Ok(invoice)
+}

@@ -1,0 +1,46 @@
+//! Applies the SQLite migrations under `BEGIN IMMEDIATE`: a second process opening the same fresh file
+//! waits, then finds them applied.
+
+use chrono::Utc;
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{Applied, Migration, pending};
+use crate::db::sqlite::SqliteResultExt;
+use crate::error::Result;
+
+/// The SQLite migrations, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "numbering",
+    sql: include_str!("../../../../migrations/sqlite/0001_numbering.sql"),
+}];
+
+/// Brings the database up to date.
+pub fn run(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             checksum   TEXT NOT NULL,
+             applied_at TEXT NOT NULL
+         )",
+    )
+    .db()?;
+    let applied = tx
+        .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .db()?
+        .query_map([], |row| Ok(Applied { version: row.get(0)?, checksum: row.get(1)? }))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    for migration in pending(MIGRATIONS, &applied)? {
+        tx.execute_batch(migration.sql).db()?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            (migration.version, migration.name, migration.checksum(), Utc::now()),
+        )
+        .db()?;
+    }
+    tx.commit().db()
+}

@@ -1,0 +1,376 @@
+//! Gapless numbering on Postgres. Twin of `sqlite.rs`; the invariant is in `mod.rs`.
+//!
+//! READ COMMITTED is enough: the series row is locked by an `UPDATE` whose `WHERE` Postgres re-checks
+//! against the newest committed version after the lock is granted, and the counter upsert is atomic.
+
+use chrono::{NaiveDate, Utc};
+use ledgerdesk_types::IssuedInvoice;
+use sqlx::{PgConnection, PgPool};
+
+use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, void_reason};
+use crate::db::postgres::PgResultExt;
+use crate::error::{Error, Result};
+use crate::model::{ReserveNumbers, Released, Reservation, ReservedSlot};
+
+pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &str) -> Result<SeriesContext> {
+    let row: Option<(i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
+           FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = $2
+          WHERE t.code = $1",
+    )
+    .bind(tenant)
+    .bind(series)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    let row = row.ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
+    let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
+        return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
+    };
+    Ok(SeriesContext {
+        tenant_id,
+        series_id,
+        tenant_code: tenant.to_owned(),
+        series_code: series.to_owned(),
+        time_zone,
+        format,
+        reset: reset.parse().map_err(|_| Error::Storage { backend: "postgres", detail: format!("bad reset policy {reset}") })?,
+    })
+}
+
+async fn customer_id(conn: &mut PgConnection, series: &SeriesContext, code: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM customers WHERE tenant_id = $1 AND code = $2")
+        .bind(series.tenant_id)
+        .bind(code)
+        .fetch_optional(conn)
+        .await
+        .db()?
+        .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
+}
+
+/// Moves the series' last issue date to `date`, refusing an earlier date. Takes the series row lock.
+async fn claim_date(conn: &mut PgConnection, series: &SeriesContext, date: NaiveDate) -> Result<()> {
+    let moved = sqlx::query(
+        "UPDATE invoice_series SET last_issue_date = $2
+          WHERE id = $1 AND (last_issue_date IS NULL OR last_issue_date <= $2)",
+    )
+    .bind(series.series_id)
+    .bind(date)
+    .execute(&mut *conn)
+    .await
+    .db()?
+    .rows_affected();
+    if moved == 1 {
+        return Ok(());
+    }
+    let last: NaiveDate = sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
+        .bind(series.series_id)
+        .fetch_one(conn)
+        .await
+        .db()?;
+    Err(series.out_of_order(date, last))
+}
+
+/// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
+/// returns the first.
+async fn take_positions(conn: &mut PgConnection, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value) VALUES ($1, $2, $3, 1 + $4)
+         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + $4
+         RETURNING next_value - $4",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(period)
+    .bind(count)
+    .fetch_one(conn)
+    .await
+    .db()
+}
+
+async fn load_reservation(conn: &mut PgConnection, tenant_id: i64, id: i64) -> Result<ReservationRow> {
+    let row: Option<(i64, i64, String, NaiveDate, i64, i64, bool)> = sqlx::query_as(
+        "SELECT id, series_id, period, reserved_on, first_seq, last_seq, released_at IS NOT NULL
+           FROM number_reservations WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    let (id, series_id, period, reserved_on, first_seq, last_seq, released) =
+        row.ok_or(Error::ReservationNotFound(id))?;
+    Ok(ReservationRow { id, series_id, period, reserved_on, first_seq, last_seq, released })
+}
+
+/// Checks and takes a reserved position for an invoice dated `date`.
+async fn take_reserved(
+    conn: &mut PgConnection,
+    series: &SeriesContext,
+    slot: ReservedSlot,
+    date: NaiveDate,
+) -> Result<i64> {
+    // Lock the series first, as every numbering write does, then look at the reservation.
+    sqlx::query("UPDATE invoice_series SET last_issue_date = GREATEST(last_issue_date, $2) WHERE id = $1")
+        .bind(series.series_id)
+        .bind(date)
+        .execute(&mut *conn)
+        .await
+        .db()?;
+    let reservation = load_reservation(conn, series.tenant_id, slot.reservation).await?;
+    reservation.admit(series, slot.seq, date)?;
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq = $4)",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&reservation.period)
+    .bind(slot.seq)
+    .fetch_one(&mut *conn)
+    .await
+    .db()?;
+    if taken {
+        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
+    }
+    let lower: Option<NaiveDate> = sqlx::query_scalar(
+        "SELECT max(issue_date) FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq < $4",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&reservation.period)
+    .bind(slot.seq)
+    .fetch_one(&mut *conn)
+    .await
+    .db()?;
+    let upper: Option<(String, NaiveDate)> = sqlx::query_as(
+        "SELECT number, issue_date FROM invoices
+          WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq > $4
+          ORDER BY issue_date LIMIT 1",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&reservation.period)
+    .bind(slot.seq)
+    .fetch_optional(&mut *conn)
+    .await
+    .db()?;
+    check_between_neighbours(series, date, lower, upper)?;
+    Ok(slot.seq)
+}
+
+pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice> {
+    let request = &draft.request;
+    let mut tx = pool.begin().await.db()?;
+    let series = load_series(&mut tx, &request.tenant, &request.series).await?;
+    let customer = match request.customer.as_deref() {
+        Some(code) => Some(customer_id(&mut tx, &series, code).await?),
+        None => None,
+    };
+    let date = series.issue_date(request.issue_date)?;
+    let period = series.period(date);
+
+    // Locks from here on: series row, then counter row, both held until commit.
+    let seq = match request.reserved {
+        None => {
+            claim_date(&mut tx, &series, date).await?;
+            take_positions(&mut tx, &series, &period, 1).await?
+        }
+        Some(slot) => take_reserved(&mut tx, &series, slot, date).await?,
+    };
+    let number = series.number(date, seq)?;
+    let created_at = Utc::now();
+    let totals = &draft.totals;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
+                               net_total, tax_total, total, reservation_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         RETURNING id",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&period)
+    .bind(seq)
+    .bind(&number)
+    .bind(customer)
+    .bind(date)
+    .bind(request.currency.code())
+    .bind(totals.net_total)
+    .bind(totals.tax_total)
+    .bind(totals.total)
+    .bind(request.reserved.map(|slot| slot.reservation))
+    .bind(&request.user)
+    .bind(created_at)
+    .fetch_one(&mut *tx)
+    .await
+    .db()?;
+    // All lines in one statement, so the counter lock is held for as few round trips as possible.
+    let column = |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
+                                    net_amount, tax_amount)
+         SELECT $1, * FROM UNNEST($2::int4[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[],
+                                  $7::numeric[], $8::numeric[])",
+    )
+    .bind(id)
+    .bind(totals.lines.iter().map(|l| l.line_no as i32).collect::<Vec<_>>())
+    .bind(totals.lines.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
+    .bind(column(|l| l.quantity))
+    .bind(column(|l| l.unit_price))
+    .bind(column(|l| l.tax_rate))
+    .bind(column(|l| l.net_amount))
+    .bind(column(|l| l.tax_amount))
+    .execute(&mut *tx)
+    .await
+    .db()?;
+    tx.commit().await.db()?;
+    Ok(IssuedInvoice {
+        id,
+        number,
+        tenant: series.tenant_code,
+        series: series.series_code,
+        period,
+        seq,
+        customer: request.customer.clone(),
+        issue_date: date,
+        currency: request.currency,
+        net_total: totals.net_total,
+        tax_total: totals.tax_total,
+        total: totals.total,
+        created_by: request.user.clone(),
+        created_at,
+        lines: totals.lines.clone(),
+    })
+}
+
+pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation> {
+    let mut tx = pool.begin().await.db()?;
+    let series = load_series(&mut tx, &request.tenant, &request.series).await?;
+    let date = series.issue_date(request.date)?;
+    let period = series.period(date);
+    let first_seq = take_positions(&mut tx, &series, &period, request.count).await?;
+    let last_seq = first_seq + request.count - 1;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO number_reservations (tenant_id, series_id, period, reserved_on, first_seq, last_seq,
+                                          created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&period)
+    .bind(date)
+    .bind(first_seq)
+    .bind(last_seq)
+    .bind(&request.user)
+    .bind(Utc::now())
+    .fetch_one(&mut *tx)
+    .await
+    .db()?;
+    tx.commit().await.db()?;
+    Ok(Reservation {
+        id,
+        tenant: series.tenant_code,
+        series: series.series_code,
+        period,
+        first_seq,
+        last_seq,
+        released_at: None,
+    })
+}
+
+pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) -> Result<Released> {
+    let mut tx = pool.begin().await.db()?;
+    let series_code: String = sqlx::query_scalar(
+        "SELECT s.code FROM number_reservations r
+           JOIN invoice_series s ON s.id = r.series_id
+           JOIN tenants t ON t.id = r.tenant_id
+          WHERE r.id = $1 AND t.code = $2",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await
+    .db()?
+    .ok_or(Error::ReservationNotFound(id))?;
+    let series = load_series(&mut tx, tenant, &series_code).await?;
+    // The series row first, like an issue under this reservation would.
+    sqlx::query("SELECT 1 FROM invoice_series WHERE id = $1 FOR UPDATE")
+        .bind(series.series_id)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+    let reservation = load_reservation(&mut tx, series.tenant_id, id).await?;
+    if reservation.released {
+        return Err(Error::ReservationReleased(id));
+    }
+    let released_at = Utc::now();
+    sqlx::query("UPDATE number_reservations SET released_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(released_at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+    let issued: Vec<i64> = sqlx::query_scalar(
+        "SELECT seq FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3
+            AND seq BETWEEN $4 AND $5 ORDER BY seq",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&reservation.period)
+    .bind(reservation.first_seq)
+    .bind(reservation.last_seq)
+    .fetch_all(&mut *tx)
+    .await
+    .db()?;
+    let unused = reservation.unused(&issued);
+    let voided = unused.iter().map(|seq| series.number(reservation.reserved_on, *seq)).collect::<Result<Vec<_>>>()?;
+    sqlx::query(
+        "INSERT INTO voided_numbers (tenant_id, series_id, period, seq, number, reason, reservation_id,
+                                     voided_by, voided_at)
+         SELECT $1, $2, $3, seq, number, $6, $7, $8, $9 FROM UNNEST($4::int8[], $5::text[]) AS v (seq, number)",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(&reservation.period)
+    .bind(&unused)
+    .bind(&voided)
+    .bind(void_reason(id))
+    .bind(id)
+    .bind(user)
+    .bind(released_at)
+    .execute(&mut *tx)
+    .await
+    .db()?;
+    tx.commit().await.db()?;
+    Ok(Released {
+        reservation: Reservation {
+            id,
+            tenant: series.tenant_code,
+            series: series.series_code,
+            period: reservation.period,
+            first_seq: reservation.first_seq,
+            last_seq: reservation.last_seq,
+            released_at: Some(released_at),
+        },
+        issued,
+        voided,
+    })
+}
+
+pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {
+    let mut tx = pool.begin().await.db()?;
+    let value: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
+         SELECT t.id, s.id, $3, 2 FROM tenants t JOIN invoice_series s ON s.tenant_id = t.id
+          WHERE t.code = $1 AND s.code = $2
+         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + 1
+         RETURNING next_value - 1",
+    )
+    .bind(tenant)
+    .bind(series)
+    .bind(period)
+    .fetch_optional(&mut *tx)
+    .await
+    .db()?;
+    tx.commit().await.db()?;
+    value.ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() })
+}

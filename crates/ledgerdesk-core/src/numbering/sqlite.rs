@@ -1,0 +1,348 @@
+//! Gapless numbering on SQLite. Twin of `postgres.rs`; the invariant is in `mod.rs`.
+//!
+//! Every function here runs inside a `BEGIN IMMEDIATE` transaction opened by `SqliteStore::write`, which
+//! already excludes every other writer; the statement order still mirrors the Postgres twin.
+
+use chrono::{NaiveDate, Utc};
+use ledgerdesk_types::IssuedInvoice;
+use rusqlite::{OptionalExtension, Transaction};
+
+use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, void_reason};
+use crate::db::sqlite::SqliteResultExt;
+use crate::error::{Error, Result};
+use crate::model::{ReserveNumbers, Released, Reservation, ReservedSlot};
+
+pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> Result<SeriesContext> {
+    let row = tx
+        .query_row(
+            "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
+               FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = ?2
+              WHERE t.code = ?1",
+            (tenant, series),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
+    let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
+        return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
+    };
+    Ok(SeriesContext {
+        tenant_id,
+        series_id,
+        tenant_code: tenant.to_owned(),
+        series_code: series.to_owned(),
+        time_zone,
+        format,
+        reset: reset.parse().map_err(|_| Error::Storage { backend: "sqlite", detail: format!("bad reset policy {reset}") })?,
+    })
+}
+
+fn customer_id(tx: &Transaction<'_>, series: &SeriesContext, code: &str) -> Result<i64> {
+    tx.query_row("SELECT id FROM customers WHERE tenant_id = ?1 AND code = ?2", (series.tenant_id, code), |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
+}
+
+/// Moves the series' last issue date to `date`, refusing an earlier date.
+fn claim_date(tx: &Transaction<'_>, series: &SeriesContext, date: NaiveDate) -> Result<()> {
+    let moved = tx
+        .execute(
+            "UPDATE invoice_series SET last_issue_date = ?2
+              WHERE id = ?1 AND (last_issue_date IS NULL OR last_issue_date <= ?2)",
+            (series.series_id, date),
+        )
+        .db()?;
+    if moved == 1 {
+        return Ok(());
+    }
+    let last: NaiveDate = tx
+        .query_row("SELECT last_issue_date FROM invoice_series WHERE id = ?1", [series.series_id], |r| r.get(0))
+        .db()?;
+    Err(series.out_of_order(date, last))
+}
+
+/// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
+/// returns the first.
+fn take_positions(tx: &Transaction<'_>, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
+    tx.query_row(
+        "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value) VALUES (?1, ?2, ?3, 1 + ?4)
+         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = next_value + ?4
+         RETURNING next_value - ?4",
+        (series.tenant_id, series.series_id, period, count),
+        |r| r.get(0),
+    )
+    .db()
+}
+
+fn load_reservation(tx: &Transaction<'_>, tenant_id: i64, id: i64) -> Result<ReservationRow> {
+    tx.query_row(
+        "SELECT id, series_id, period, reserved_on, first_seq, last_seq, released_at IS NOT NULL
+           FROM number_reservations WHERE id = ?1 AND tenant_id = ?2",
+        (id, tenant_id),
+        |r| {
+            Ok(ReservationRow {
+                id: r.get(0)?,
+                series_id: r.get(1)?,
+                period: r.get(2)?,
+                reserved_on: r.get(3)?,
+                first_seq: r.get(4)?,
+                last_seq: r.get(5)?,
+                released: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+    .db()?
+    .ok_or(Error::ReservationNotFound(id))
+}
+
+/// Checks and takes a reserved position for an invoice dated `date`.
+fn take_reserved(tx: &Transaction<'_>, series: &SeriesContext, slot: ReservedSlot, date: NaiveDate) -> Result<i64> {
+    // Lock the series first, as every numbering write does, then look at the reservation.
+    tx.execute(
+        "UPDATE invoice_series SET last_issue_date = max(coalesce(last_issue_date, ?2), ?2) WHERE id = ?1",
+        (series.series_id, date),
+    )
+    .db()?;
+    let reservation = load_reservation(tx, series.tenant_id, slot.reservation)?;
+    reservation.admit(series, slot.seq, date)?;
+    let scope = (series.tenant_id, series.series_id, &reservation.period, slot.seq);
+    let taken: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq = ?4)",
+            scope,
+            |r| r.get(0),
+        )
+        .db()?;
+    if taken {
+        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
+    }
+    let lower: Option<NaiveDate> = tx
+        .query_row(
+            "SELECT max(issue_date) FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq < ?4",
+            scope,
+            |r| r.get(0),
+        )
+        .db()?;
+    let upper: Option<(String, NaiveDate)> = tx
+        .query_row(
+            "SELECT number, issue_date FROM invoices
+              WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq > ?4
+              ORDER BY issue_date LIMIT 1",
+            scope,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .db()?;
+    check_between_neighbours(series, date, lower, upper)?;
+    Ok(slot.seq)
+}
+
+pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice> {
+    let request = &draft.request;
+    let series = load_series(tx, &request.tenant, &request.series)?;
+    let customer = request.customer.as_deref().map(|code| customer_id(tx, &series, code)).transpose()?;
+    let date = series.issue_date(request.issue_date)?;
+    let period = series.period(date);
+
+    // Locks from here on: series row, then counter row.
+    let seq = match request.reserved {
+        None => {
+            claim_date(tx, &series, date)?;
+            take_positions(tx, &series, &period, 1)?
+        }
+        Some(slot) => take_reserved(tx, &series, slot, date)?,
+    };
+    let number = series.number(date, seq)?;
+    let created_at = Utc::now();
+    let totals = &draft.totals;
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
+                                   net_total, tax_total, total, reservation_id, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             RETURNING id",
+            rusqlite::params![
+                series.tenant_id,
+                series.series_id,
+                period,
+                seq,
+                number,
+                customer,
+                date,
+                request.currency.code(),
+                totals.net_total.to_string(),
+                totals.tax_total.to_string(),
+                totals.total.to_string(),
+                request.reserved.map(|slot| slot.reservation),
+                request.user,
+                created_at,
+            ],
+            |r| r.get(0),
+        )
+        .db()?;
+    let mut insert_line = tx
+        .prepare_cached(
+            "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
+                                        net_amount, tax_amount)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .db()?;
+    for line in &totals.lines {
+        insert_line
+            .execute((
+                id,
+                line.line_no,
+                &line.description,
+                line.quantity.to_string(),
+                line.unit_price.to_string(),
+                line.tax_rate.to_string(),
+                line.net_amount.to_string(),
+                line.tax_amount.to_string(),
+            ))
+            .db()?;
+    }
+    Ok(IssuedInvoice {
+        id,
+        number,
+        tenant: series.tenant_code,
+        series: series.series_code,
+        period,
+        seq,
+        customer: request.customer.clone(),
+        issue_date: date,
+        currency: request.currency,
+        net_total: totals.net_total,
+        tax_total: totals.tax_total,
+        total: totals.total,
+        created_by: request.user.clone(),
+        created_at,
+        lines: totals.lines.clone(),
+    })
+}
+
+pub(crate) fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation> {
+    let series = load_series(tx, &request.tenant, &request.series)?;
+    let date = series.issue_date(request.date)?;
+    let period = series.period(date);
+    let first_seq = take_positions(tx, &series, &period, request.count)?;
+    let last_seq = first_seq + request.count - 1;
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO number_reservations (tenant_id, series_id, period, reserved_on, first_seq, last_seq,
+                                              created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+            (series.tenant_id, series.series_id, &period, date, first_seq, last_seq, &request.user, Utc::now()),
+            |r| r.get(0),
+        )
+        .db()?;
+    Ok(Reservation {
+        id,
+        tenant: series.tenant_code,
+        series: series.series_code,
+        period,
+        first_seq,
+        last_seq,
+        released_at: None,
+    })
+}
+
+pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Released> {
+    let series_code: String = tx
+        .query_row(
+            "SELECT s.code FROM number_reservations r
+               JOIN invoice_series s ON s.id = r.series_id
+               JOIN tenants t ON t.id = r.tenant_id
+              WHERE r.id = ?1 AND t.code = ?2",
+            (id, tenant),
+            |r| r.get(0),
+        )
+        .optional()
+        .db()?
+        .ok_or(Error::ReservationNotFound(id))?;
+    let series = load_series(tx, tenant, &series_code)?;
+    // The series row first, like an issue under this reservation would.
+    tx.execute("UPDATE invoice_series SET last_issue_date = last_issue_date WHERE id = ?1", [series.series_id]).db()?;
+    let reservation = load_reservation(tx, series.tenant_id, id)?;
+    if reservation.released {
+        return Err(Error::ReservationReleased(id));
+    }
+    let released_at = Utc::now();
+    tx.execute("UPDATE number_reservations SET released_at = ?2 WHERE id = ?1", (id, released_at)).db()?;
+    let issued = tx
+        .prepare(
+            "SELECT seq FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3
+                AND seq BETWEEN ?4 AND ?5 ORDER BY seq",
+        )
+        .db()?
+        .query_map(
+            (series.tenant_id, series.series_id, &reservation.period, reservation.first_seq, reservation.last_seq),
+            |r| r.get(0),
+        )
+        .db()?
+        .collect::<rusqlite::Result<Vec<i64>>>()
+        .db()?;
+    let mut voided = Vec::new();
+    let mut insert_void = tx
+        .prepare(
+            "INSERT INTO voided_numbers (tenant_id, series_id, period, seq, number, reason, reservation_id,
+                                         voided_by, voided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .db()?;
+    for seq in reservation.unused(&issued) {
+        let number = series.number(reservation.reserved_on, seq)?;
+        insert_void
+            .execute(rusqlite::params![
+                series.tenant_id,
+                series.series_id,
+                reservation.period,
+                seq,
+                number,
+                void_reason(id),
+                id,
+                user,
+                released_at,
+            ])
+            .db()?;
+        voided.push(number);
+    }
+    Ok(Released {
+        reservation: Reservation {
+            id,
+            tenant: series.tenant_code,
+            series: series.series_code,
+            period: reservation.period,
+            first_seq: reservation.first_seq,
+            last_seq: reservation.last_seq,
+            released_at: Some(released_at),
+        },
+        issued,
+        voided,
+    })
+}
+
+pub(crate) fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
+    tx.query_row(
+        "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value)
+         SELECT t.id, s.id, ?3, 2 FROM tenants t JOIN invoice_series s ON s.tenant_id = t.id
+          WHERE t.code = ?1 AND s.code = ?2
+         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = next_value + 1
+         RETURNING next_value - 1",
+        (tenant, series, period),
+        |r| r.get(0),
+    )
+    .optional()
+    .db()?
+    .ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() })
+}

@@ -1,0 +1,24 @@
+//! Types shared by the Ledgerdesk backend and its WebAssembly UI.
+//!
+//! Everything here compiles for `wasm32-unknown-unknown`: no database driver, no I/O, no clock.
+//! The UI computes live invoice totals with the very functions the backend uses to store them.
+//!
+//! # Layout
+//! - [`money`]: currencies, their minor units and the one rounding rule.
+//! - [`invoice`]: the issue request, its validation and totals, and what an issued invoice looks like.
+//! - [`numbering`]: series reset policies and the continuity audit report.
+//! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod invoice;
+pub mod money;
+pub mod numbering;
+
+pub use error::{ErrorBody, Localized};
+pub use invoice::{
+    InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineInput,
+    LineError,
+};
+pub use money::{Currency, round_money};
+pub use numbering::{NumberingAudit, ResetPolicy};
