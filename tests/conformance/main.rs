@@ -1,1 +1,50 @@
+//! The conformance suite: every contract test below runs once against SQLite and once against Postgres,
+//! as `sqlite::<name>` and `postgres::<name>`. A contract is a plain async function taking a [`Kind`];
+//! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
+mod fixtures;
+mod money;
+mod numbering;
+mod processes;
+mod reservations;
+mod schema;
+
+/// Stamps out one `#[tokio::test]` per contract and backend.
+macro_rules! conformance {
+    ($($module:ident :: $contract:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $contract() {
+                    crate::$module::$contract(ledgerdesk_conformance::Kind::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $contract() {
+                    crate::$module::$contract(ledgerdesk_conformance::Kind::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    numbering::gapless_under_32_concurrent_issuers,
+    numbering::failed_issue_consumes_no_number,
+    numbering::each_period_and_tenant_has_its_own_counter,
+    numbering::issue_dates_follow_numbers,
+    numbering::waits_for_a_held_lock_then_issues,
+    numbering::gives_up_with_contention_after_bounded_retries,
+    processes::four_cli_processes_issue_into_one_database,
+    reservations::released_numbers_are_voided_never_silent_gaps,
+    reservations::reserved_numbers_obey_their_block_period_and_dates,
+    money::stored_amounts_follow_the_rounding_rule,
+    money::bad_input_is_refused_and_writes_nothing,
+    money::list_pages_newest_first,
+    schema::migrations_rerun_cleanly_and_refuse_a_changed_one,
+    schema::issued_invoices_cannot_be_deleted_or_rewritten,
+    schema::master_data_creation_is_idempotent,
+}

@@ -1,1 +1,260 @@
+//! Test support for the conformance suite: a fresh real database per test (a SQLite file in a temporary
+//! directory, or a Postgres database created for the test and dropped after it), plus the few raw
+//! database actions a contract test needs from outside the store (holding a lock, breaking a write,
+//! tampering with a migration record).
+//!
+//! Postgres: `DATABASE_URL` when set, else `postgres://postgres@127.0.0.1:5432/postgres`. If no server
+//! answers, the test fails and says how to start one; it never skips.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use ledgerdesk_core::{AnyStore, StoreOptions};
+use sqlx::{Connection, PgConnection};
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A SQLite file.
+    Sqlite,
+    /// A Postgres database.
+    Postgres,
+}
+
+/// A fresh database, removed when dropped.
+pub struct TestDb {
+    /// Which backend.
+    pub kind: Kind,
+    /// Its URL, as `--db` takes it.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+/// The server the Postgres tests use.
+pub fn postgres_admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `admin_url` with its database name replaced by `name`.
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |i| after_scheme + i);
+    let mut url = format!("{}/{}", &base[..host_end], name);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    /// An empty database of `kind`; nothing is created in it yet (not even the schema).
+    pub async fn fresh(kind: Kind) -> TestDb {
+        match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
+                TestDb {
+                    kind,
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+            Kind::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!(
+                    "ledgerdesk_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    chrono::Utc::now().timestamp_micros()
+                );
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!(
+                        "Postgres is not reachable at {admin_url} ({e}). Start it with \
+                         `pg_ctlcluster --skip-systemctl-redirect 15 main start`, or set DATABASE_URL."
+                    )
+                });
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("CREATE DATABASE");
+                let url = with_database(&admin_url, &name);
+                TestDb {
+                    kind,
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+
+    /// Opens the store with default options.
+    pub async fn open(&self) -> AnyStore {
+        self.open_with(StoreOptions::default()).await
+    }
+
+    /// Opens the store with `options`.
+    pub async fn open_with(&self, options: StoreOptions) -> AnyStore {
+        AnyStore::open(&self.url, options)
+            .await
+            .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+    }
+
+    /// Runs raw SQL from outside the store, on a connection of its own; returns the database's error text.
+    pub async fn execute(&self, sql: &str) -> Result<(), String> {
+        match self.kind {
+            Kind::Sqlite => {
+                let conn =
+                    rusqlite::Connection::open(self.sqlite_path()).map_err(|e| e.to_string())?;
+                conn.busy_timeout(Duration::from_secs(5))
+                    .map_err(|e| e.to_string())?;
+                conn.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Kind::Postgres => {
+                let mut conn = PgConnection::connect(&self.url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut conn)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Takes the lock an issue in `series` needs, from another connection, until the holder is released:
+    /// SQLite: `BEGIN IMMEDIATE`; Postgres: the series row `FOR UPDATE`.
+    pub async fn hold_write_lock(&self, tenant: &str, series: &str) -> LockHolder {
+        match self.kind {
+            Kind::Sqlite => {
+                let conn = rusqlite::Connection::open(self.sqlite_path()).expect("open sqlite");
+                conn.execute_batch("BEGIN IMMEDIATE")
+                    .expect("BEGIN IMMEDIATE");
+                LockHolder::Sqlite(conn)
+            }
+            Kind::Postgres => {
+                let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::raw_sql("BEGIN")
+                    .execute(&mut conn)
+                    .await
+                    .expect("BEGIN");
+                sqlx::query(
+                    "SELECT s.id FROM invoice_series s JOIN tenants t ON t.id = s.tenant_id
+                      WHERE t.code = $1 AND s.code = $2 FOR UPDATE",
+                )
+                .bind(tenant)
+                .bind(series)
+                .fetch_one(&mut conn)
+                .await
+                .expect("lock the series row");
+                LockHolder::Postgres(conn)
+            }
+        }
+    }
+
+    fn sqlite_path(&self) -> PathBuf {
+        PathBuf::from(self.url.trim_start_matches("sqlite:"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, database) = (admin_url.clone(), name.clone());
+            // Drop runs outside async; use a runtime of our own on a plain thread.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Some(_))) {
+                eprintln!("warning: could not drop test database {name}");
+            }
+        }
+    }
+}
+
+/// A lock held from outside the store.
+pub enum LockHolder {
+    /// A SQLite connection inside `BEGIN IMMEDIATE`.
+    Sqlite(rusqlite::Connection),
+    /// A Postgres connection holding a row lock.
+    Postgres(PgConnection),
+}
+
+impl LockHolder {
+    /// Rolls back, releasing the lock.
+    pub async fn release(self) {
+        match self {
+            LockHolder::Sqlite(conn) => conn.execute_batch("ROLLBACK").expect("ROLLBACK"),
+            LockHolder::Postgres(mut conn) => {
+                sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut conn)
+                    .await
+                    .expect("ROLLBACK");
+            }
+        }
+    }
+}
+
+/// The `ledgerdesk` binary built next to this test (`LEDGERDESK_BIN` overrides).
+pub fn cli_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("LEDGERDESK_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test's own path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let binary = dir.join(format!("ledgerdesk{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build -p ledgerdesk-cli` (cargo test --workspace does)",
+        binary.display()
+    );
+    binary
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_in_a_url() {
+        use super::with_database;
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,1 +1,45 @@
-fn main(){}
+//! `ledgerdesk`: the command line over Ledgerdesk's guards, for scripts, tests and benchmarks.
+//!
+//! Every failure exits non-zero with one line on stderr naming its stable code:
+//! `error[tenant_not_found]: tenant "X" does not exist` (`LEDGERDESK_LANG=tr` for Turkish).
+//!
+//! # Layout
+//! - `args`: the command line, declared with clap.
+//! - `commands/`: one module per group of subcommands; each returns what to print.
+//! - `output`: printing values as text or `--json`, and errors as one line.
+
+mod args;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            output::print_usage_error(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error[runtime_unavailable]: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::print_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}

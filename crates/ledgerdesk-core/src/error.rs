@@ -24,7 +24,9 @@ pub enum Error {
         detail: String,
     },
     /// A migration already applied to this database differs from the one this program carries.
-    #[error("migration {version} ({name}) differs from the one applied to this database; refusing to open it")]
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database; refusing to open it"
+    )]
     MigrationChecksumMismatch {
         /// Migration number.
         version: i64,
@@ -32,7 +34,9 @@ pub enum Error {
         name: String,
     },
     /// The database was migrated by a newer Ledgerdesk.
-    #[error("the database has schema version {found}, newer than this program knows ({known}); upgrade Ledgerdesk")]
+    #[error(
+        "the database has schema version {found}, newer than this program knows ({known}); upgrade Ledgerdesk"
+    )]
     SchemaTooNew {
         /// Highest version recorded in the database.
         found: i64,
@@ -90,7 +94,9 @@ pub enum Error {
         code: String,
     },
     /// The issue date is before the last issued invoice of the series: numbers must follow dates.
-    #[error("issue date {issue_date} is before {last_issue_date}, the date of the last invoice issued in series {series:?}")]
+    #[error(
+        "issue date {issue_date} is before {last_issue_date}, the date of the last invoice issued in series {series:?}"
+    )]
     IssueDateOutOfOrder {
         /// Series code.
         series: String,
@@ -100,7 +106,9 @@ pub enum Error {
         last_issue_date: NaiveDate,
     },
     /// A reserved number would be dated after a higher number already issued.
-    #[error("issue date {issue_date} is after {next_date}, the date of the later number {next_number} in series {series:?}")]
+    #[error(
+        "issue date {issue_date} is after {next_date}, the date of the later number {next_number} in series {series:?}"
+    )]
     IssueDateAfterLaterNumber {
         /// Series code.
         series: String,
@@ -139,13 +147,17 @@ pub enum Error {
     #[error("invoice {0:?} does not exist")]
     InvoiceNotFound(String),
     /// Issuing kept colliding with other writers; nothing was written.
-    #[error("invoice numbering is busy: gave up after {attempts} attempts; nothing was issued, try again")]
+    #[error(
+        "invoice numbering is busy: gave up after {attempts} attempts; nothing was issued, try again"
+    )]
     NumberingContention {
         /// Attempts made.
         attempts: u32,
     },
     /// A write other than numbering kept colliding with other writers; nothing was written.
-    #[error("the database is busy: gave up after {attempts} attempts; nothing was written, try again")]
+    #[error(
+        "the database is busy: gave up after {attempts} attempts; nothing was written, try again"
+    )]
     DatabaseBusy {
         /// Attempts made.
         attempts: u32,
@@ -173,8 +185,16 @@ pub enum Error {
 
 impl Error {
     /// A validation error for `field`, in both languages.
-    pub fn invalid(field: &'static str, reason: impl Into<String>, reason_tr: impl Into<String>) -> Self {
-        Error::InvalidInput { field, reason: reason.into(), reason_tr: reason_tr.into() }
+    pub fn invalid(
+        field: &'static str,
+        reason: impl Into<String>,
+        reason_tr: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+            reason_tr: reason_tr.into(),
+        }
     }
 
     /// Whether trying the whole transaction again may succeed.
@@ -197,7 +217,9 @@ impl Localized for Error {
             Error::SeriesNotFound { .. } => "series_not_found",
             Error::CustomerNotFound { .. } => "customer_not_found",
             Error::AlreadyExistsDifferently { .. } => "already_exists_differently",
-            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => "issue_date_out_of_order",
+            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => {
+                "issue_date_out_of_order"
+            }
             Error::ReservationNotFound(_) => "reservation_not_found",
             Error::ReservationReleased(_) => "reservation_released",
             Error::ReservedNumberUnavailable { .. } => "reserved_number_unavailable",

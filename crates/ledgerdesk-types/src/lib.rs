@@ -17,8 +17,8 @@ pub mod numbering;
 
 pub use error::{ErrorBody, Localized};
 pub use invoice::{
-    InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineInput,
-    LineError,
+    InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError,
+    LineInput,
 };
 pub use money::{Currency, round_money};
 pub use numbering::{NumberingAudit, ResetPolicy};

@@ -104,8 +104,10 @@ impl From<Currency> for String {
 /// Rounds `amount` to `currency`'s minor unit, half away from zero, and fixes the scale to it
 /// (so 5 EUR prints as `5.00`).
 pub fn round_money(amount: Decimal, currency: Currency) -> Decimal {
-    let mut rounded =
-        amount.round_dp_with_strategy(currency.minor_units(), RoundingStrategy::MidpointAwayFromZero);
+    let mut rounded = amount.round_dp_with_strategy(
+        currency.minor_units(),
+        RoundingStrategy::MidpointAwayFromZero,
+    );
     rounded.rescale(currency.minor_units());
     rounded
 }
@@ -122,7 +124,10 @@ mod tests {
     fn rounds_half_away_from_zero_per_currency() {
         assert_eq!(round_money(d("2.345"), Currency::Eur).to_string(), "2.35");
         assert_eq!(round_money(d("-2.345"), Currency::Eur).to_string(), "-2.35");
-        assert_eq!(round_money(d("2.344999"), Currency::Usd).to_string(), "2.34");
+        assert_eq!(
+            round_money(d("2.344999"), Currency::Usd).to_string(),
+            "2.34"
+        );
         assert_eq!(round_money(d("0.125"), Currency::Gbp).to_string(), "0.13");
         assert_eq!(round_money(d("10.005"), Currency::Try).to_string(), "10.01");
         assert_eq!(round_money(d("1234.5"), Currency::Jpy).to_string(), "1235");

@@ -1,7 +1,7 @@
 //! Reading invoices on Postgres. Twin of `sqlite.rs`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
+use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice, round_money};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -9,16 +9,38 @@ use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 
-fn currency(code: &str) -> Result<Currency> {
-    code.parse().map_err(|e: ledgerdesk_types::money::UnknownCurrency| Error::Storage {
-        backend: "postgres",
-        detail: e.to_string(),
-    })
+/// NUMERIC keeps the scale it was given, but the driver decodes a zero without it: show amounts with
+/// their currency's minor units again (a no-op for every stored, already rounded, amount).
+fn money(amount: Decimal, currency: Currency) -> Decimal {
+    round_money(amount, currency)
 }
 
-type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal);
+fn currency(code: &str) -> Result<Currency> {
+    code.parse().map_err(
+        |e: ledgerdesk_types::money::UnknownCurrency| Error::Storage {
+            backend: "postgres",
+            detail: e.to_string(),
+        },
+    )
+}
 
-pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+type SummaryRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    NaiveDate,
+    String,
+    Decimal,
+);
+
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: &str,
+    query: &InvoiceListQuery,
+) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(
@@ -44,9 +66,22 @@ pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) 
     .await
     .db()?;
     rows.into_iter()
-        .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
-            Ok(InvoiceSummary { id, number, series, period, seq, customer, issue_date, currency: currency(&code)?, total })
-        })
+        .map(
+            |(id, number, series, period, seq, customer, issue_date, code, total)| {
+                let currency = currency(&code)?;
+                Ok(InvoiceSummary {
+                    id,
+                    number,
+                    series,
+                    period,
+                    seq,
+                    customer,
+                    issue_date,
+                    currency,
+                    total: money(total, currency),
+                })
+            },
+        )
         .collect()
 }
 
@@ -82,8 +117,21 @@ pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<Iss
     .fetch_optional(&mut *conn)
     .await
     .db()?;
-    let (id, number, series, period, seq, customer, issue_date, code, net_total, tax_total, total, created_by, created_at) =
-        row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
+    let (
+        id,
+        number,
+        series,
+        period,
+        seq,
+        customer,
+        issue_date,
+        code,
+        net_total,
+        tax_total,
+        total,
+        created_by,
+        created_at,
+    ) = row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
     let lines: Vec<(i32, String, Decimal, Decimal, Decimal, Decimal, Decimal)> = sqlx::query_as(
         "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount
            FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no",
@@ -92,6 +140,7 @@ pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<Iss
     .fetch_all(&mut *conn)
     .await
     .db()?;
+    let currency = currency(&code)?;
     Ok(IssuedInvoice {
         id,
         number,
@@ -101,23 +150,27 @@ pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<Iss
         seq,
         customer,
         issue_date,
-        currency: currency(&code)?,
-        net_total,
-        tax_total,
-        total,
+        currency,
+        net_total: money(net_total, currency),
+        tax_total: money(tax_total, currency),
+        total: money(total, currency),
         created_by,
         created_at,
         lines: lines
             .into_iter()
-            .map(|(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount)| InvoiceLine {
-                line_no: line_no as u32,
-                description,
-                quantity: quantity.normalize(),
-                unit_price: unit_price.normalize(),
-                tax_rate: tax_rate.normalize(),
-                net_amount,
-                tax_amount,
-            })
+            .map(
+                |(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount)| {
+                    InvoiceLine {
+                        line_no: line_no as u32,
+                        description,
+                        quantity: quantity.normalize(),
+                        unit_price: unit_price.normalize(),
+                        tax_rate: tax_rate.normalize(),
+                        net_amount: money(net_amount, currency),
+                        tax_amount: money(tax_amount, currency),
+                    }
+                },
+            )
             .collect(),
     })
 }

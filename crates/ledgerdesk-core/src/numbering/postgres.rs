@@ -3,16 +3,20 @@
 //! READ COMMITTED is enough: the series row is locked by an `UPDATE` whose `WHERE` Postgres re-checks
 //! against the newest committed version after the lock is granted, and the counter upsert is atomic.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use ledgerdesk_types::IssuedInvoice;
 use sqlx::{PgConnection, PgPool};
 
-use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, void_reason};
+use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, now, void_reason};
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
-use crate::model::{ReserveNumbers, Released, Reservation, ReservedSlot};
+use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
 
-pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &str) -> Result<SeriesContext> {
+pub(crate) async fn load_series(
+    conn: &mut PgConnection,
+    tenant: &str,
+    series: &str,
+) -> Result<SeriesContext> {
     let row: Option<(i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
            FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = $2
@@ -25,7 +29,10 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
     .db()?;
     let row = row.ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
     let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
-        return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
+        return Err(Error::SeriesNotFound {
+            tenant: tenant.to_owned(),
+            series: series.to_owned(),
+        });
     };
     Ok(SeriesContext {
         tenant_id,
@@ -34,7 +41,10 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
         series_code: series.to_owned(),
         time_zone,
         format,
-        reset: reset.parse().map_err(|_| Error::Storage { backend: "postgres", detail: format!("bad reset policy {reset}") })?,
+        reset: reset.parse().map_err(|_| Error::Storage {
+            backend: "postgres",
+            detail: format!("bad reset policy {reset}"),
+        })?,
     })
 }
 
@@ -45,11 +55,18 @@ async fn customer_id(conn: &mut PgConnection, series: &SeriesContext, code: &str
         .fetch_optional(conn)
         .await
         .db()?
-        .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
+        .ok_or_else(|| Error::CustomerNotFound {
+            tenant: series.tenant_code.clone(),
+            customer: code.to_owned(),
+        })
 }
 
 /// Moves the series' last issue date to `date`, refusing an earlier date. Takes the series row lock.
-async fn claim_date(conn: &mut PgConnection, series: &SeriesContext, date: NaiveDate) -> Result<()> {
+async fn claim_date(
+    conn: &mut PgConnection,
+    series: &SeriesContext,
+    date: NaiveDate,
+) -> Result<()> {
     let moved = sqlx::query(
         "UPDATE invoice_series SET last_issue_date = $2
           WHERE id = $1 AND (last_issue_date IS NULL OR last_issue_date <= $2)",
@@ -63,17 +80,23 @@ async fn claim_date(conn: &mut PgConnection, series: &SeriesContext, date: Naive
     if moved == 1 {
         return Ok(());
     }
-    let last: NaiveDate = sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
-        .bind(series.series_id)
-        .fetch_one(conn)
-        .await
-        .db()?;
+    let last: NaiveDate =
+        sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
+            .bind(series.series_id)
+            .fetch_one(conn)
+            .await
+            .db()?;
     Err(series.out_of_order(date, last))
 }
 
 /// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
 /// returns the first.
-async fn take_positions(conn: &mut PgConnection, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
+async fn take_positions(
+    conn: &mut PgConnection,
+    series: &SeriesContext,
+    period: &str,
+    count: i64,
+) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value) VALUES ($1, $2, $3, 1 + $4)
          ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + $4
@@ -88,7 +111,11 @@ async fn take_positions(conn: &mut PgConnection, series: &SeriesContext, period:
     .db()
 }
 
-async fn load_reservation(conn: &mut PgConnection, tenant_id: i64, id: i64) -> Result<ReservationRow> {
+async fn load_reservation(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    id: i64,
+) -> Result<ReservationRow> {
     let row: Option<(i64, i64, String, NaiveDate, i64, i64, bool)> = sqlx::query_as(
         "SELECT id, series_id, period, reserved_on, first_seq, last_seq, released_at IS NOT NULL
            FROM number_reservations WHERE id = $1 AND tenant_id = $2",
@@ -100,7 +127,15 @@ async fn load_reservation(conn: &mut PgConnection, tenant_id: i64, id: i64) -> R
     .db()?;
     let (id, series_id, period, reserved_on, first_seq, last_seq, released) =
         row.ok_or(Error::ReservationNotFound(id))?;
-    Ok(ReservationRow { id, series_id, period, reserved_on, first_seq, last_seq, released })
+    Ok(ReservationRow {
+        id,
+        series_id,
+        period,
+        reserved_on,
+        first_seq,
+        last_seq,
+        released,
+    })
 }
 
 /// Checks and takes a reserved position for an invoice dated `date`.
@@ -111,12 +146,14 @@ async fn take_reserved(
     date: NaiveDate,
 ) -> Result<i64> {
     // Lock the series first, as every numbering write does, then look at the reservation.
-    sqlx::query("UPDATE invoice_series SET last_issue_date = GREATEST(last_issue_date, $2) WHERE id = $1")
-        .bind(series.series_id)
-        .bind(date)
-        .execute(&mut *conn)
-        .await
-        .db()?;
+    sqlx::query(
+        "UPDATE invoice_series SET last_issue_date = GREATEST(last_issue_date, $2) WHERE id = $1",
+    )
+    .bind(series.series_id)
+    .bind(date)
+    .execute(&mut *conn)
+    .await
+    .db()?;
     let reservation = load_reservation(conn, series.tenant_id, slot.reservation).await?;
     reservation.admit(series, slot.seq, date)?;
     let taken: bool = sqlx::query_scalar(
@@ -130,7 +167,10 @@ async fn take_reserved(
     .await
     .db()?;
     if taken {
-        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
+        return Err(Error::ReservedNumberUnavailable {
+            reservation: slot.reservation,
+            seq: slot.seq,
+        });
     }
     let lower: Option<NaiveDate> = sqlx::query_scalar(
         "SELECT max(issue_date) FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq < $4",
@@ -178,7 +218,7 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
         Some(slot) => take_reserved(&mut tx, &series, slot, date).await?,
     };
     let number = series.number(date, seq)?;
-    let created_at = Utc::now();
+    let created_at = now();
     let totals = &draft.totals;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
@@ -204,7 +244,9 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .await
     .db()?;
     // All lines in one statement, so the counter lock is held for as few round trips as possible.
-    let column = |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
+    let column = |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| {
+        totals.lines.iter().map(f).collect::<Vec<_>>()
+    };
     sqlx::query(
         "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
                                     net_amount, tax_amount)
@@ -261,7 +303,7 @@ pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<R
     .bind(first_seq)
     .bind(last_seq)
     .bind(&request.user)
-    .bind(Utc::now())
+    .bind(now())
     .fetch_one(&mut *tx)
     .await
     .db()?;
@@ -302,7 +344,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     if reservation.released {
         return Err(Error::ReservationReleased(id));
     }
-    let released_at = Utc::now();
+    let released_at = now();
     sqlx::query("UPDATE number_reservations SET released_at = $2 WHERE id = $1")
         .bind(id)
         .bind(released_at)
@@ -322,7 +364,10 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     .await
     .db()?;
     let unused = reservation.unused(&issued);
-    let voided = unused.iter().map(|seq| series.number(reservation.reserved_on, *seq)).collect::<Result<Vec<_>>>()?;
+    let voided = unused
+        .iter()
+        .map(|seq| series.number(reservation.reserved_on, *seq))
+        .collect::<Result<Vec<_>>>()?;
     sqlx::query(
         "INSERT INTO voided_numbers (tenant_id, series_id, period, seq, number, reason, reservation_id,
                                      voided_by, voided_at)
@@ -356,7 +401,12 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     })
 }
 
-pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {
+pub(crate) async fn bare_increment(
+    pool: &PgPool,
+    tenant: &str,
+    series: &str,
+    period: &str,
+) -> Result<i64> {
     let mut tx = pool.begin().await.db()?;
     let value: Option<i64> = sqlx::query_scalar(
         "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
@@ -372,5 +422,8 @@ pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, pe
     .await
     .db()?;
     tx.commit().await.db()?;
-    value.ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() })
+    value.ok_or_else(|| Error::SeriesNotFound {
+        tenant: tenant.to_owned(),
+        series: series.to_owned(),
+    })
 }

@@ -1,0 +1,219 @@
+//! `bench numbering`: real invoice issues against a raw baseline measured in the same run, on the same
+//! database, at the same concurrency: a bare counter-row increment and commit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ledgerdesk_core::{
+    AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, Store, StoreOptions,
+};
+use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::args::{BenchCommand, Cli};
+use crate::output;
+
+/// Throughput and latency of one measured phase.
+#[derive(Debug, Serialize)]
+struct Phase {
+    operations: u32,
+    seconds: f64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    backend: &'static str,
+    concurrency: u32,
+    raw_counter: Phase,
+    invoice_issue: Phase,
+    /// Issue throughput divided by raw throughput.
+    throughput_ratio: f64,
+    /// Issue p99 divided by raw p99.
+    p99_ratio: f64,
+    /// The continuity audit of the issued invoices came back clean and complete.
+    audit_clean: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Operation {
+    RawIncrement,
+    Issue,
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
+    let index = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index].as_secs_f64() * 1_000.0
+}
+
+async fn measure(
+    store: &AnyStore,
+    tenant: &str,
+    concurrency: u32,
+    count: u32,
+    operation: Operation,
+) -> Result<Phase> {
+    let next = Arc::new(AtomicU32::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (store, next, tenant) = (store.clone(), Arc::clone(&next), tenant.to_owned());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < count {
+                    let began = Instant::now();
+                    match operation {
+                        Operation::RawIncrement => store
+                            .bench_counter_increment(&tenant, "RAW", "raw")
+                            .await
+                            .map(drop)?,
+                        Operation::Issue => store
+                            .issue_invoice(sample_invoice(&tenant))
+                            .await
+                            .map(drop)?,
+                    }
+                    latencies.push(began.elapsed());
+                }
+                Ok::<_, Error>(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count as usize);
+    for worker in workers {
+        let done = worker.await.map_err(|e| Error::Storage {
+            backend: store.backend(),
+            detail: e.to_string(),
+        })?;
+        latencies.extend(done?);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    Ok(Phase {
+        operations: count,
+        seconds,
+        per_second: f64::from(count) / seconds,
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    })
+}
+
+fn sample_invoice(tenant: &str) -> IssueInvoice {
+    IssueInvoice {
+        tenant: tenant.to_owned(),
+        series: "INV".into(),
+        customer: None,
+        issue_date: None,
+        currency: Currency::Eur,
+        lines: vec![
+            LineInput {
+                description: "Bookkeeping, monthly".into(),
+                quantity: Decimal::ONE,
+                unit_price: Decimal::new(12_000, 2),
+                tax_rate: Decimal::from(21),
+            },
+            LineInput {
+                description: "Payroll runs".into(),
+                quantity: Decimal::from(3),
+                unit_price: Decimal::new(1_550, 2),
+                tax_rate: Decimal::from(21),
+            },
+        ],
+        user: "bench".into(),
+        reserved: None,
+    }
+}
+
+pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Result<()> {
+    let BenchCommand::Numbering { concurrency, count } = *command;
+    if !(1..=256).contains(&concurrency) || count < 1 {
+        return Err(Error::invalid(
+            "concurrency",
+            "--concurrency must be from 1 to 256 and --count at least 1",
+            "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
+        ));
+    }
+    let options = StoreOptions {
+        max_connections: concurrency + 2,
+        ..StoreOptions::default()
+    };
+    let store = AnyStore::open(url, options).await?;
+    let tenant = format!("BENCH{}", Utc::now().format("%Y%m%d%H%M%S%3f"));
+    store
+        .add_tenant(NewTenant {
+            code: tenant.clone(),
+            name: "Benchmark".into(),
+            time_zone: "UTC".into(),
+        })
+        .await?;
+    for (code, format, reset) in [
+        ("INV", "{YYYY}{MM}-{SEQ:5}-{SUFFIX}", ResetPolicy::Monthly),
+        ("RAW", "RAW-{SEQ:8}", ResetPolicy::Never),
+    ] {
+        let series = NewSeries {
+            tenant: tenant.clone(),
+            code: code.into(),
+            format: format.into(),
+            reset,
+        };
+        store.add_series(series).await?;
+    }
+
+    let raw_counter = measure(&store, &tenant, concurrency, count, Operation::RawIncrement).await?;
+    let invoice_issue = measure(&store, &tenant, concurrency, count, Operation::Issue).await?;
+    let audit = store.audit_numbering(&tenant).await?;
+    let issued: i64 = audit
+        .iter()
+        .filter(|a| a.series == "INV")
+        .map(|a| a.count)
+        .sum();
+    let audit_clean = audit.iter().all(|a| a.is_clean()) && issued == i64::from(count);
+
+    let report = Report {
+        backend: store.backend(),
+        concurrency,
+        throughput_ratio: invoice_issue.per_second / raw_counter.per_second,
+        p99_ratio: invoice_issue.p99_ms / raw_counter.p99_ms,
+        raw_counter,
+        invoice_issue,
+        audit_clean,
+    };
+    output::print(cli.json, &report, |r| {
+        format!(
+            "bench numbering: {} at concurrency {}, {} operations per phase (tenant {tenant})\n\
+             phase            ops/s     p50 ms    p99 ms\n\
+             raw counter   {:>8.1}  {:>8.2}  {:>8.2}\n\
+             invoice issue {:>8.1}  {:>8.2}  {:>8.2}\n\
+             ratio issue/raw: throughput {:.2}x, p99 {:.2}x\n\
+             audit: {}",
+            r.backend,
+            r.concurrency,
+            count,
+            r.raw_counter.per_second,
+            r.raw_counter.p50_ms,
+            r.raw_counter.p99_ms,
+            r.invoice_issue.per_second,
+            r.invoice_issue.p50_ms,
+            r.invoice_issue.p99_ms,
+            r.throughput_ratio,
+            r.p99_ratio,
+            if r.audit_clean {
+                "clean, every number issued once"
+            } else {
+                "BROKEN"
+            }
+        )
+    });
+    if audit_clean {
+        Ok(())
+    } else {
+        Err(Error::Storage {
+            backend: store.backend(),
+            detail: "the benchmark's numbering audit is not clean".into(),
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! The CLI's own promises on bad input: a non-zero exit and exactly one line naming the error code.
+//! (Its behaviour on real databases is in the conformance suite, which also relies on this test target
+//! making cargo build the `ledgerdesk` binary.)
+
+use std::process::{Command, Output};
+
+fn ledgerdesk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ledgerdesk")).args(args).env_remove("LEDGERDESK_DB").output().expect("run")
+}
+
+fn one_error_line(output: &Output) -> String {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "exactly one line: {stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout on failure");
+    stderr
+}
+
+#[test]
+fn bad_arguments_exit_2_with_one_line() {
+    let output = ledgerdesk(&["invoice", "issue", "--tenant", "ACME"]);
+    assert_eq!(output.status.code(), Some(2));
+    let line = one_error_line(&output);
+    assert!(line.starts_with("error[invalid_arguments]: "), "{line}");
+    assert!(line.contains("--series"), "{line}");
+}
+
+#[test]
+fn a_bad_database_url_is_named() {
+    let line = one_error_line(&ledgerdesk(&["--db", "mysql://x", "migrate"]));
+    assert!(line.starts_with("error[invalid_database_url]: "), "{line}");
+}
+
+#[test]
+fn bad_values_are_refused_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
+    let base = ["--db", url.as_str(), "invoice", "issue", "--tenant", "ACME", "--series", "INV"];
+    let cases: [(&[&str], &str); 4] = [
+        (&["--line", "Consulting|1|10|21", "--currency", "XYZ"], "error[invalid_input]: invalid currency"),
+        (&["--line", "Consulting|1|10|21", "--date", "2026-02-30"], "error[invalid_input]: invalid date"),
+        (&["--line", "Consulting|ten|10|21"], "error[invalid_input]: invalid line"),
+        (&["--line", "Consulting|1|10|21"], "error[tenant_not_found]"),
+    ];
+    for (extra, expected) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let line = one_error_line(&ledgerdesk(&args));
+        assert!(line.starts_with(expected), "{line}");
+    }
+}
+
+#[test]
+fn turkish_messages_on_request() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+        .args(["--db", "mysql://x", "migrate"])
+        .env("LEDGERDESK_LANG", "tr")
+        .output()
+        .unwrap();
+    let line = one_error_line(&output);
+    assert!(line.contains("Geçersiz veritabanı adresi"), "{line}");
+}
