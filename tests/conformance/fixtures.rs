@@ -13,11 +13,7 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// Tenant `code` with a monthly series INV and a customer C1.
 pub async fn seed(store: &AnyStore, code: &str) {
     store
-        .add_tenant(NewTenant {
-            code: code.into(),
-            name: format!("{code} Ltd"),
-            time_zone: "Europe/Madrid".into(),
-        })
+        .add_tenant(NewTenant { code: code.into(), name: format!("{code} Ltd"), time_zone: "Europe/Madrid".into() })
         .await
         .expect("tenant");
     store
@@ -64,12 +60,7 @@ pub fn invoice(tenant: &str, on: NaiveDate) -> IssueInvoice {
 }
 
 /// The audit row of (`series`, `period`), which must exist.
-pub async fn audit_of(
-    store: &AnyStore,
-    tenant: &str,
-    series: &str,
-    period: &str,
-) -> NumberingAudit {
+pub async fn audit_of(store: &AnyStore, tenant: &str, series: &str, period: &str) -> NumberingAudit {
     store
         .audit_numbering(tenant)
         .await
@@ -83,13 +74,6 @@ pub async fn audit_of(
 pub async fn assert_exactly_one_to(store: &AnyStore, tenant: &str, period: &str, n: i64) {
     let audit = audit_of(store, tenant, "INV", period).await;
     assert!(audit.is_clean(), "{audit:?}");
-    assert_eq!(
-        (audit.count, audit.first, audit.last, audit.next_value),
-        (n, Some(1), Some(n), n + 1),
-        "{audit:?}"
-    );
-    assert!(
-        audit.voided.is_empty() && audit.reserved.is_empty(),
-        "{audit:?}"
-    );
+    assert_eq!((audit.count, audit.first, audit.last, audit.next_value), (n, Some(1), Some(n), n + 1), "{audit:?}");
+    assert!(audit.voided.is_empty() && audit.reserved.is_empty(), "{audit:?}");
 }

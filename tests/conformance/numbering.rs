@@ -14,12 +14,7 @@ const INVOICES: usize = 2_000;
 
 pub async fn gapless_under_32_concurrent_issuers(kind: Kind) {
     let db = TestDb::fresh(kind).await;
-    let store = db
-        .open_with(StoreOptions {
-            max_connections: ISSUERS as u32 + 4,
-            ..StoreOptions::default()
-        })
-        .await;
+    let store = db.open_with(StoreOptions { max_connections: ISSUERS as u32 + 4, ..StoreOptions::default() }).await;
     seed(&store, "ACME").await;
 
     let issuers: Vec<_> = (0..ISSUERS)
@@ -28,10 +23,7 @@ pub async fn gapless_under_32_concurrent_issuers(kind: Kind) {
             tokio::spawn(async move {
                 let mut seqs = Vec::new();
                 for _ in (issuer..INVOICES).step_by(ISSUERS) {
-                    let issued = store
-                        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-                        .await
-                        .expect("issue");
+                    let issued = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect("issue");
                     assert_eq!(issued.number, format!("202611-{:05}-ACME", issued.seq));
                     seqs.push(issued.seq);
                 }
@@ -45,11 +37,7 @@ pub async fn gapless_under_32_concurrent_issuers(kind: Kind) {
     }
     let distinct: BTreeSet<i64> = seqs.iter().copied().collect();
     assert_eq!(seqs.len(), INVOICES);
-    assert_eq!(
-        distinct,
-        (1..=INVOICES as i64).collect(),
-        "positions handed out must be exactly 1..N"
-    );
+    assert_eq!(distinct, (1..=INVOICES as i64).collect(), "positions handed out must be exactly 1..N");
     assert_exactly_one_to(&store, "ACME", "202611", INVOICES as i64).await;
 }
 
@@ -71,35 +59,18 @@ pub async fn failed_issue_consumes_no_number(kind: Kind) {
              WHEN (NEW.description = 'EXPLODE') EXECUTE FUNCTION explode();"
         }
     };
-    db.execute(trigger)
-        .await
-        .expect("install the failing trigger");
+    db.execute(trigger).await.expect("install the failing trigger");
 
-    let first = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .expect("first");
+    let first = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect("first");
     assert_eq!(first.number, "202611-00001-ACME");
     let mut doomed = invoice("ACME", date(2026, 11, 2));
     doomed.lines.push(line("EXPLODE", "1", "1", "0"));
-    let err = store
-        .issue_invoice(doomed)
-        .await
-        .expect_err("the trigger refuses it");
+    let err = store.issue_invoice(doomed).await.expect_err("the trigger refuses it");
     assert_eq!(err.code(), "storage_error", "{err}");
-    assert!(
-        err.to_string().contains("line refused by test trigger"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("line refused by test trigger"), "{err}");
 
-    let second = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .expect("second");
-    assert_eq!(
-        second.number, "202611-00002-ACME",
-        "the failed issue must not have consumed a number"
-    );
+    let second = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect("second");
+    assert_eq!(second.number, "202611-00002-ACME", "the failed issue must not have consumed a number");
     assert_exactly_one_to(&store, "ACME", "202611", 2).await;
 }
 
@@ -110,27 +81,12 @@ pub async fn each_period_and_tenant_has_its_own_counter(kind: Kind) {
     seed(&store, "GLOBEX").await;
     let number = |tenant: &'static str, on| {
         let store = store.clone();
-        async move {
-            store
-                .issue_invoice(invoice(tenant, on))
-                .await
-                .expect("issue")
-                .number
-        }
+        async move { store.issue_invoice(invoice(tenant, on)).await.expect("issue").number }
     };
-    assert_eq!(
-        number("ACME", date(2026, 11, 29)).await,
-        "202611-00001-ACME"
-    );
-    assert_eq!(
-        number("ACME", date(2026, 11, 30)).await,
-        "202611-00002-ACME"
-    );
+    assert_eq!(number("ACME", date(2026, 11, 29)).await, "202611-00001-ACME");
+    assert_eq!(number("ACME", date(2026, 11, 30)).await, "202611-00002-ACME");
     assert_eq!(number("ACME", date(2026, 12, 1)).await, "202612-00001-ACME");
-    assert_eq!(
-        number("GLOBEX", date(2026, 12, 1)).await,
-        "202612-00001-GLOBEX"
-    );
+    assert_eq!(number("GLOBEX", date(2026, 12, 1)).await, "202612-00001-GLOBEX");
     assert_eq!(number("ACME", date(2026, 12, 1)).await, "202612-00002-ACME");
     assert_exactly_one_to(&store, "ACME", "202611", 2).await;
     assert_exactly_one_to(&store, "ACME", "202612", 2).await;
@@ -146,38 +102,20 @@ pub async fn each_period_and_tenant_has_its_own_counter(kind: Kind) {
     store.add_series(yearly).await.expect("yearly series");
     let mut yr = invoice("ACME", date(2026, 12, 30));
     yr.series = "YR".into();
-    assert_eq!(
-        store.issue_invoice(yr.clone()).await.unwrap().number,
-        "YR/2026/0001"
-    );
+    assert_eq!(store.issue_invoice(yr.clone()).await.unwrap().number, "YR/2026/0001");
     yr.issue_date = Some(date(2027, 1, 2));
-    assert_eq!(
-        store.issue_invoice(yr.clone()).await.unwrap().number,
-        "YR/2027/0001"
-    );
+    assert_eq!(store.issue_invoice(yr.clone()).await.unwrap().number, "YR/2027/0001");
     yr.issue_date = Some(date(2027, 2, 2));
-    assert_eq!(
-        store.issue_invoice(yr).await.unwrap().number,
-        "YR/2027/0002"
-    );
+    assert_eq!(store.issue_invoice(yr).await.unwrap().number, "YR/2027/0002");
 }
 
 pub async fn issue_dates_follow_numbers(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
     seed(&store, "ACME").await;
-    store
-        .issue_invoice(invoice("ACME", date(2026, 11, 10)))
-        .await
-        .expect("first");
-    store
-        .issue_invoice(invoice("ACME", date(2026, 11, 10)))
-        .await
-        .expect("same day is fine");
-    let err = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 9)))
-        .await
-        .expect_err("backdated");
+    store.issue_invoice(invoice("ACME", date(2026, 11, 10))).await.expect("first");
+    store.issue_invoice(invoice("ACME", date(2026, 11, 10))).await.expect("same day is fine");
+    let err = store.issue_invoice(invoice("ACME", date(2026, 11, 9))).await.expect_err("backdated");
     assert!(
         matches!(err, Error::IssueDateOutOfOrder { last_issue_date, .. } if last_issue_date == date(2026, 11, 10)),
         "{err}"
@@ -185,14 +123,8 @@ pub async fn issue_dates_follow_numbers(kind: Kind) {
     assert_eq!(err.code(), "issue_date_out_of_order");
     assert!(!err.message_tr().is_empty());
     // Across periods too: nothing may be dated back into November after December started.
-    store
-        .issue_invoice(invoice("ACME", date(2026, 12, 1)))
-        .await
-        .expect("december");
-    let err = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 30)))
-        .await
-        .expect_err("back into november");
+    store.issue_invoice(invoice("ACME", date(2026, 12, 1))).await.expect("december");
+    let err = store.issue_invoice(invoice("ACME", date(2026, 11, 30))).await.expect_err("back into november");
     assert_eq!(err.code(), "issue_date_out_of_order");
     assert_exactly_one_to(&store, "ACME", "202611", 2).await;
     assert_exactly_one_to(&store, "ACME", "202612", 1).await;
@@ -219,22 +151,12 @@ pub async fn waits_for_a_held_lock_then_issues(kind: Kind) {
     let started = Instant::now();
     let pending = tokio::spawn({
         let store = store.clone();
-        async move {
-            store
-                .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-                .await
-        }
+        async move { store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !pending.is_finished(),
-        "the issue must wait while the lock is held"
-    );
+    assert!(!pending.is_finished(), "the issue must wait while the lock is held");
     holder.release().await;
-    let issued = pending
-        .await
-        .unwrap()
-        .expect("issues once the lock is released");
+    let issued = pending.await.unwrap().expect("issues once the lock is released");
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(issued.number, "202611-00001-ACME");
     assert_exactly_one_to(&store, "ACME", "202611", 1).await;
@@ -246,31 +168,16 @@ pub async fn gives_up_with_contention_after_bounded_retries(kind: Kind) {
     seed(&store, "ACME").await;
     let holder = db.hold_write_lock("ACME", "INV").await;
     let started = Instant::now();
-    let err = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .expect_err("the lock is never released");
+    let err = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect_err("the lock is never released");
     let waited = started.elapsed();
-    assert!(
-        matches!(err, Error::NumberingContention { attempts: 6 }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::NumberingContention { attempts: 6 }), "{err}");
     assert_eq!(err.code(), "numbering_contention");
     assert!(err.message_tr().contains("meşgul"));
     // Six attempts of at most ~200 ms each plus capped backoffs: bounded, never a hang.
-    assert!(
-        waited < Duration::from_secs(10),
-        "retries must be bounded, waited {waited:?}"
-    );
+    assert!(waited < Duration::from_secs(10), "retries must be bounded, waited {waited:?}");
     holder.release().await;
-    let issued = store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .expect("issues after release");
-    assert_eq!(
-        issued.number, "202611-00001-ACME",
-        "the failed attempts consumed no number"
-    );
+    let issued = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect("issues after release");
+    assert_eq!(issued.number, "202611-00001-ACME", "the failed attempts consumed no number");
     let audit = audit_of(&store, "ACME", "INV", "202611").await;
     assert!(audit.is_clean() && audit.count == 1, "{audit:?}");
 }

@@ -12,38 +12,19 @@ const PROCESSES: usize = 4;
 const ISSUES_PER_PROCESS: usize = 15;
 
 async fn ledgerdesk(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(cli_binary())
-        .arg("--db")
-        .arg(&db.url)
-        .args(args)
-        .output()
-        .await
-        .expect("run ledgerdesk")
+    Command::new(cli_binary()).arg("--db").arg(&db.url).args(args).output().await.expect("run ledgerdesk")
 }
 
 fn succeeded(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "ledgerdesk failed: {}{}",
-        stdout,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "ledgerdesk failed: {}{}", stdout, String::from_utf8_lossy(&output.stderr));
     stdout
 }
 
 /// Runs the same command in four processes at once; all must succeed.
 async fn four_at_once(db: &TestDb, args: &[&str]) {
     let runs: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            tokio::spawn(
-                Command::new(cli_binary())
-                    .arg("--db")
-                    .arg(&db.url)
-                    .args(args)
-                    .output(),
-            )
-        })
+        .map(|_| tokio::spawn(Command::new(cli_binary()).arg("--db").arg(&db.url).args(args).output()))
         .collect();
     for run in runs {
         succeeded(&run.await.expect("join").expect("run ledgerdesk"));
@@ -54,20 +35,7 @@ pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     // Four processes create the schema and the master data of a database nobody has opened yet.
     four_at_once(&db, &["migrate"]).await;
-    four_at_once(
-        &db,
-        &[
-            "tenant",
-            "add",
-            "--code",
-            "ACME",
-            "--name",
-            "Acme SL",
-            "--time-zone",
-            "Europe/Madrid",
-        ],
-    )
-    .await;
+    four_at_once(&db, &["tenant", "add", "--code", "ACME", "--name", "Acme SL", "--time-zone", "Europe/Madrid"]).await;
     four_at_once(&db, &["series", "add", "--tenant", "ACME", "--code", "INV"]).await;
 
     let workers: Vec<_> = (0..PROCESSES)
@@ -78,16 +46,13 @@ pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
                 for i in 0..ISSUES_PER_PROCESS {
                     let line = format!("Process {worker} invoice {i}|1|10.00|21");
                     let output = Command::new(cli_binary())
-                        .args([
-                            "--db", &url, "invoice", "issue", "--tenant", "ACME", "--series", "INV",
-                        ])
+                        .args(["--db", &url, "invoice", "issue", "--tenant", "ACME", "--series", "INV"])
                         .args(["--date", "2026-11-20", "--line", &line, "--json"])
                         .output()
                         .await
                         .expect("run ledgerdesk");
                     let stdout = succeeded(&output);
-                    let json: serde_json::Value =
-                        serde_json::from_str(&stdout).expect("one JSON object");
+                    let json: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
                     assert_eq!(json["total"], "12.10");
                     assert_eq!(json["period"], "202611");
                     numbers.push(json["number"].as_str().expect("number").to_owned());
@@ -103,15 +68,12 @@ pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
         }
     }
     let total = PROCESSES * ISSUES_PER_PROCESS;
-    let expected: BTreeSet<String> = (1..=total)
-        .map(|seq| format!("202611-{seq:05}-ACME"))
-        .collect();
+    let expected: BTreeSet<String> = (1..=total).map(|seq| format!("202611-{seq:05}-ACME")).collect();
     assert_eq!(numbers, expected);
 
     let store = db.open().await;
     assert_exactly_one_to(&store, "ACME", "202611", total as i64).await;
-    let audit =
-        succeeded(&ledgerdesk(&db, &["audit", "numbering", "--tenant", "ACME", "--json"]).await);
+    let audit = succeeded(&ledgerdesk(&db, &["audit", "numbering", "--tenant", "ACME", "--json"]).await);
     let audit: serde_json::Value = serde_json::from_str(&audit).expect("audit JSON");
     assert_eq!(audit[0]["count"], total);
     assert_eq!(audit[0]["gaps"], serde_json::json!([]));

@@ -10,34 +10,17 @@ pub async fn migrations_rerun_cleanly_and_refuse_a_changed_one(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
     seed(&store, "ACME").await;
-    store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .unwrap();
+    store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.unwrap();
     drop(store);
     // Opening again applies nothing and keeps the data.
     let again = db.open().await;
-    assert_eq!(
-        again
-            .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-            .await
-            .unwrap()
-            .seq,
-        2
-    );
+    assert_eq!(again.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.unwrap().seq, 2);
     drop(again);
 
-    db.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
-        .await
-        .expect("tamper");
+    db.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1").await.expect("tamper");
     let refused = AnyStore::open(&db.url, StoreOptions::default()).await;
-    let Err(err) = refused else {
-        panic!("a changed migration must be refused")
-    };
-    assert!(
-        matches!(err, Error::MigrationChecksumMismatch { version: 1, .. }),
-        "{err}"
-    );
+    let Err(err) = refused else { panic!("a changed migration must be refused") };
+    assert!(matches!(err, Error::MigrationChecksumMismatch { version: 1, .. }), "{err}");
     assert_eq!(err.code(), "migration_checksum_mismatch");
     assert!(err.message_tr().contains("geçiş"));
 
@@ -45,20 +28,14 @@ pub async fn migrations_rerun_cleanly_and_refuse_a_changed_one(kind: Kind) {
     let Err(err) = AnyStore::open(&db.url, StoreOptions::default()).await else {
         panic!("a newer schema must be refused")
     };
-    assert!(
-        matches!(err, Error::SchemaTooNew { found: 99, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::SchemaTooNew { found: 99, .. }), "{err}");
 }
 
 pub async fn issued_invoices_cannot_be_deleted_or_rewritten(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
     seed(&store, "ACME").await;
-    store
-        .issue_invoice(invoice("ACME", date(2026, 11, 2)))
-        .await
-        .unwrap();
+    store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.unwrap();
     for sql in [
         "DELETE FROM invoices",
         "UPDATE invoices SET number = 'X-1'",
@@ -76,53 +53,25 @@ pub async fn issued_invoices_cannot_be_deleted_or_rewritten(kind: Kind) {
 pub async fn master_data_creation_is_idempotent(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
-    let tenant = NewTenant {
-        code: "ACME".into(),
-        name: "Acme SL".into(),
-        time_zone: "Europe/Madrid".into(),
-    };
+    let tenant = NewTenant { code: "ACME".into(), name: "Acme SL".into(), time_zone: "Europe/Madrid".into() };
     assert!(store.add_tenant(tenant.clone()).await.unwrap().created);
     assert!(!store.add_tenant(tenant.clone()).await.unwrap().created);
-    let err = store
-        .add_tenant(NewTenant {
-            name: "Other".into(),
-            ..tenant
-        })
-        .await
-        .unwrap_err();
+    let err = store.add_tenant(NewTenant { name: "Other".into(), ..tenant }).await.unwrap_err();
     assert_eq!(err.code(), "already_exists_differently");
 
-    let series = NewSeries {
-        tenant: "ACME".into(),
-        code: "INV".into(),
-        format: "F-{SEQ:6}".into(),
-        reset: ResetPolicy::Never,
-    };
+    let series =
+        NewSeries { tenant: "ACME".into(), code: "INV".into(), format: "F-{SEQ:6}".into(), reset: ResetPolicy::Never };
     assert!(store.add_series(series.clone()).await.unwrap().created);
     assert!(!store.add_series(series.clone()).await.unwrap().created);
     let err = store
-        .add_series(NewSeries {
-            reset: ResetPolicy::Yearly,
-            format: "F-{YYYY}-{SEQ}".into(),
-            ..series.clone()
-        })
+        .add_series(NewSeries { reset: ResetPolicy::Yearly, format: "F-{YYYY}-{SEQ}".into(), ..series.clone() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), "already_exists_differently");
-    let err = store
-        .add_series(NewSeries {
-            tenant: "NOPE".into(),
-            ..series
-        })
-        .await
-        .unwrap_err();
+    let err = store.add_series(NewSeries { tenant: "NOPE".into(), ..series }).await.unwrap_err();
     assert_eq!(err.code(), "tenant_not_found");
     let err = store
-        .add_tenant(NewTenant {
-            code: "GLOBEX".into(),
-            name: "Globex".into(),
-            time_zone: "Mars/Base".into(),
-        })
+        .add_tenant(NewTenant { code: "GLOBEX".into(), name: "Globex".into(), time_zone: "Mars/Base".into() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");

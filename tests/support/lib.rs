@@ -38,19 +38,14 @@ enum Cleanup {
 
 /// The server the Postgres tests use.
 pub fn postgres_admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// `admin_url` with its database name replaced by `name`.
 fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[after_scheme..]
-        .find('/')
-        .map_or(base.len(), |i| after_scheme + i);
+    let host_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
     let mut url = format!("{}/{}", &base[..host_end], name);
     if let Some(query) = query {
         url.push('?');
@@ -68,11 +63,7 @@ impl TestDb {
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
-                TestDb {
-                    kind,
-                    url,
-                    cleanup: Cleanup::Sqlite(dir),
-                }
+                TestDb { kind, url, cleanup: Cleanup::Sqlite(dir) }
             }
             Kind::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -93,11 +84,7 @@ impl TestDb {
                     .await
                     .expect("CREATE DATABASE");
                 let url = with_database(&admin_url, &name);
-                TestDb {
-                    kind,
-                    url,
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                }
+                TestDb { kind, url, cleanup: Cleanup::Postgres { admin_url, name } }
             }
         }
     }
@@ -109,25 +96,19 @@ impl TestDb {
 
     /// Opens the store with `options`.
     pub async fn open_with(&self, options: StoreOptions) -> AnyStore {
-        AnyStore::open(&self.url, options)
-            .await
-            .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+        AnyStore::open(&self.url, options).await.unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
     }
 
     /// Runs raw SQL from outside the store, on a connection of its own; returns the database's error text.
     pub async fn execute(&self, sql: &str) -> Result<(), String> {
         match self.kind {
             Kind::Sqlite => {
-                let conn =
-                    rusqlite::Connection::open(self.sqlite_path()).map_err(|e| e.to_string())?;
-                conn.busy_timeout(Duration::from_secs(5))
-                    .map_err(|e| e.to_string())?;
+                let conn = rusqlite::Connection::open(self.sqlite_path()).map_err(|e| e.to_string())?;
+                conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
                 conn.execute_batch(sql).map_err(|e| e.to_string())
             }
             Kind::Postgres => {
-                let mut conn = PgConnection::connect(&self.url)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let mut conn = PgConnection::connect(&self.url).await.map_err(|e| e.to_string())?;
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
                     .execute(&mut conn)
                     .await
@@ -143,16 +124,12 @@ impl TestDb {
         match self.kind {
             Kind::Sqlite => {
                 let conn = rusqlite::Connection::open(self.sqlite_path()).expect("open sqlite");
-                conn.execute_batch("BEGIN IMMEDIATE")
-                    .expect("BEGIN IMMEDIATE");
+                conn.execute_batch("BEGIN IMMEDIATE").expect("BEGIN IMMEDIATE");
                 LockHolder::Sqlite(conn)
             }
             Kind::Postgres => {
                 let mut conn = PgConnection::connect(&self.url).await.expect("connect");
-                sqlx::raw_sql("BEGIN")
-                    .execute(&mut conn)
-                    .await
-                    .expect("BEGIN");
+                sqlx::raw_sql("BEGIN").execute(&mut conn).await.expect("BEGIN");
                 sqlx::query(
                     "SELECT s.id FROM invoice_series s JOIN tenants t ON t.id = s.tenant_id
                       WHERE t.code = $1 AND s.code = $2 FOR UPDATE",
@@ -178,18 +155,13 @@ impl Drop for TestDb {
             let (admin_url, database) = (admin_url.clone(), name.clone());
             // Drop runs outside async; use a runtime of our own on a plain thread.
             let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 runtime.block_on(async {
                     let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await
-                    .ok()
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")))
+                        .execute(&mut admin)
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -214,10 +186,7 @@ impl LockHolder {
         match self {
             LockHolder::Sqlite(conn) => conn.execute_batch("ROLLBACK").expect("ROLLBACK"),
             LockHolder::Postgres(mut conn) => {
-                sqlx::raw_sql("ROLLBACK")
-                    .execute(&mut conn)
-                    .await
-                    .expect("ROLLBACK");
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.expect("ROLLBACK");
             }
         }
     }
@@ -229,10 +198,7 @@ pub fn cli_binary() -> PathBuf {
         return PathBuf::from(path);
     }
     let exe = std::env::current_exe().expect("the test's own path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
     let binary = dir.join(format!("ledgerdesk{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
@@ -251,10 +217,7 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }

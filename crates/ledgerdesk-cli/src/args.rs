@@ -1,7 +1,5 @@
 //! The command line.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand};
 
 /// Ledgerdesk: gapless invoice numbering and accounting guards on SQLite or Postgres.
@@ -205,10 +203,4 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
-}
-
-/// The default database: a SQLite file in the OS app-data directory.
-pub fn default_database_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("app", "Ledgerdesk", "Ledgerdesk")
-        .map(|dirs| dirs.data_dir().join("ledgerdesk.sqlite3"))
 }

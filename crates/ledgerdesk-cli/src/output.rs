@@ -23,11 +23,7 @@ pub fn print<T: Serialize>(json: bool, value: &T, describe: impl FnOnce(&T) -> S
 
 /// Prints an error as one line on stderr: `error[code]: message`.
 pub fn print_error(error: &Error) {
-    let message = if turkish() {
-        error.message_tr()
-    } else {
-        error.to_string()
-    };
+    let message = if turkish() { error.message_tr() } else { error.to_string() };
     eprintln!("error[{}]: {}", error.code(), message.replace('\n', " "));
 }
 
@@ -41,8 +37,5 @@ pub fn print_usage_error(error: &clap::Error) {
         .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
         .filter(|line| !line.is_empty())
         .collect();
-    eprintln!(
-        "error[invalid_arguments]: {} (see --help)",
-        message.join(" ").trim_start_matches("error: ")
-    );
+    eprintln!("error[invalid_arguments]: {} (see --help)", message.join(" ").trim_start_matches("error: "));
 }

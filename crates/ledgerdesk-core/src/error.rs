@@ -24,9 +24,7 @@ pub enum Error {
         detail: String,
     },
     /// A migration already applied to this database differs from the one this program carries.
-    #[error(
-        "migration {version} ({name}) differs from the one applied to this database; refusing to open it"
-    )]
+    #[error("migration {version} ({name}) differs from the one applied to this database; refusing to open it")]
     MigrationChecksumMismatch {
         /// Migration number.
         version: i64,
@@ -34,9 +32,7 @@ pub enum Error {
         name: String,
     },
     /// The database was migrated by a newer Ledgerdesk.
-    #[error(
-        "the database has schema version {found}, newer than this program knows ({known}); upgrade Ledgerdesk"
-    )]
+    #[error("the database has schema version {found}, newer than this program knows ({known}); upgrade Ledgerdesk")]
     SchemaTooNew {
         /// Highest version recorded in the database.
         found: i64,
@@ -147,17 +143,13 @@ pub enum Error {
     #[error("invoice {0:?} does not exist")]
     InvoiceNotFound(String),
     /// Issuing kept colliding with other writers; nothing was written.
-    #[error(
-        "invoice numbering is busy: gave up after {attempts} attempts; nothing was issued, try again"
-    )]
+    #[error("invoice numbering is busy: gave up after {attempts} attempts; nothing was issued, try again")]
     NumberingContention {
         /// Attempts made.
         attempts: u32,
     },
     /// A write other than numbering kept colliding with other writers; nothing was written.
-    #[error(
-        "the database is busy: gave up after {attempts} attempts; nothing was written, try again"
-    )]
+    #[error("the database is busy: gave up after {attempts} attempts; nothing was written, try again")]
     DatabaseBusy {
         /// Attempts made.
         attempts: u32,
@@ -185,16 +177,8 @@ pub enum Error {
 
 impl Error {
     /// A validation error for `field`, in both languages.
-    pub fn invalid(
-        field: &'static str,
-        reason: impl Into<String>,
-        reason_tr: impl Into<String>,
-    ) -> Self {
-        Error::InvalidInput {
-            field,
-            reason: reason.into(),
-            reason_tr: reason_tr.into(),
-        }
+    pub fn invalid(field: &'static str, reason: impl Into<String>, reason_tr: impl Into<String>) -> Self {
+        Error::InvalidInput { field, reason: reason.into(), reason_tr: reason_tr.into() }
     }
 
     /// Whether trying the whole transaction again may succeed.
@@ -217,9 +201,7 @@ impl Localized for Error {
             Error::SeriesNotFound { .. } => "series_not_found",
             Error::CustomerNotFound { .. } => "customer_not_found",
             Error::AlreadyExistsDifferently { .. } => "already_exists_differently",
-            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => {
-                "issue_date_out_of_order"
-            }
+            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => "issue_date_out_of_order",
             Error::ReservationNotFound(_) => "reservation_not_found",
             Error::ReservationReleased(_) => "reservation_released",
             Error::ReservedNumberUnavailable { .. } => "reserved_number_unavailable",
@@ -289,7 +271,9 @@ impl Localized for Error {
             ),
             Error::Transient { backend, detail } => format!("{backend} meşgul: {detail}"),
             Error::DatabaseBusy { attempts } => {
-                format!("Veritabanı meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir şey yazılmadı, tekrar deneyin")
+                format!(
+                    "Veritabanı meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir şey yazılmadı, tekrar deneyin"
+                )
             }
             Error::InvoiceImmutable => {
                 "Düzenlenmiş faturalar, satırları ve iptal edilmiş numaralar değiştirilemez veya silinemez".into()

@@ -44,22 +44,14 @@ pub struct NumberFormat {
 }
 
 fn format_error(format: &str, reason: &str, reason_tr: &str) -> Error {
-    Error::SeriesFormatInvalid {
-        format: format.to_owned(),
-        reason: reason.to_owned(),
-        reason_tr: reason_tr.to_owned(),
-    }
+    Error::SeriesFormatInvalid { format: format.to_owned(), reason: reason.to_owned(), reason_tr: reason_tr.to_owned() }
 }
 
 impl NumberFormat {
     /// Parses `template` and checks that it suits `policy`.
     pub fn parse(template: &str, policy: ResetPolicy) -> Result<Self> {
         if template.len() > 64 {
-            return Err(format_error(
-                template,
-                "longer than 64 characters",
-                "64 karakterden uzun",
-            ));
+            return Err(format_error(template, "longer than 64 characters", "64 karakterden uzun"));
         }
         let mut parts = Vec::new();
         let mut rest = template;
@@ -67,9 +59,10 @@ impl NumberFormat {
             if open > 0 {
                 parts.push(Part::Literal(rest[..open].to_owned()));
             }
-            let close = rest[open..].find('}').map(|i| open + i).ok_or_else(|| {
-                format_error(template, "a '{' is never closed", "bir '{' kapatılmamış")
-            })?;
+            let close = rest[open..]
+                .find('}')
+                .map(|i| open + i)
+                .ok_or_else(|| format_error(template, "a '{' is never closed", "bir '{' kapatılmamış"))?;
             parts.push(match &rest[open + 1..close] {
                 "YYYY" => Part::Year4,
                 "YY" => Part::Year2,
@@ -91,33 +84,18 @@ impl NumberFormat {
             rest = &rest[close + 1..];
         }
         if rest.contains('}') {
-            return Err(format_error(
-                template,
-                "a '}' is never opened",
-                "bir '}' açılmamış",
-            ));
+            return Err(format_error(template, "a '}' is never opened", "bir '}' açılmamış"));
         }
         if !rest.is_empty() {
             parts.push(Part::Literal(rest.to_owned()));
         }
-        if parts
-            .iter()
-            .any(|p| matches!(p, Part::Literal(l) if l.chars().any(char::is_control)))
-        {
-            return Err(format_error(
-                template,
-                "contains a control character",
-                "bir denetim karakteri içeriyor",
-            ));
+        if parts.iter().any(|p| matches!(p, Part::Literal(l) if l.chars().any(char::is_control))) {
+            return Err(format_error(template, "contains a control character", "bir denetim karakteri içeriyor"));
         }
 
         let seq_count = parts.iter().filter(|p| matches!(p, Part::Seq(_))).count();
         if seq_count != 1 {
-            return Err(format_error(
-                template,
-                "needs {SEQ:n} exactly once",
-                "{SEQ:n} tam olarak bir kez bulunmalı",
-            ));
+            return Err(format_error(template, "needs {SEQ:n} exactly once", "{SEQ:n} tam olarak bir kez bulunmalı"));
         }
         let has_year = parts.iter().any(|p| matches!(p, Part::Year4 | Part::Year2));
         let has_month = parts.contains(&Part::Month);
@@ -137,13 +115,7 @@ impl NumberFormat {
     }
 
     /// The number at position `seq` of the period containing `date`.
-    pub fn render(
-        &self,
-        date: NaiveDate,
-        seq: i64,
-        tenant_code: &str,
-        series_code: &str,
-    ) -> String {
+    pub fn render(&self, date: NaiveDate, seq: i64, tenant_code: &str, series_code: &str) -> String {
         let mut out = String::with_capacity(24);
         for part in &self.parts {
             match part {
@@ -171,36 +143,19 @@ mod tests {
     #[test]
     fn renders_the_reference_format() {
         let f = NumberFormat::parse("{YYYY}{MM}-{SEQ:5}-{SUFFIX}", ResetPolicy::Monthly).unwrap();
-        assert_eq!(
-            f.render(date(2026, 11, 3), 1, "ACME", "INV"),
-            "202611-00001-ACME"
-        );
-        assert_eq!(
-            f.render(date(2026, 1, 31), 123456, "ACME", "INV"),
-            "202601-123456-ACME"
-        );
+        assert_eq!(f.render(date(2026, 11, 3), 1, "ACME", "INV"), "202611-00001-ACME");
+        assert_eq!(f.render(date(2026, 1, 31), 123456, "ACME", "INV"), "202601-123456-ACME");
         let y = NumberFormat::parse("{SERIES}/{YY}/{SEQ:4}", ResetPolicy::Yearly).unwrap();
         assert_eq!(y.render(date(2027, 5, 1), 42, "ACME", "CR"), "CR/27/0042");
     }
 
     #[test]
     fn periods_follow_the_reset_policy() {
-        assert_eq!(
-            period_of(date(2026, 11, 30), ResetPolicy::Monthly),
-            "202611"
-        );
+        assert_eq!(period_of(date(2026, 11, 30), ResetPolicy::Monthly), "202611");
         assert_eq!(period_of(date(2026, 12, 1), ResetPolicy::Yearly), "2026");
         assert_eq!(period_of(date(2026, 12, 1), ResetPolicy::Never), "all");
-        assert!(date_in_period(
-            date(2026, 11, 1),
-            ResetPolicy::Monthly,
-            "202611"
-        ));
-        assert!(!date_in_period(
-            date(2026, 12, 1),
-            ResetPolicy::Monthly,
-            "202611"
-        ));
+        assert!(date_in_period(date(2026, 11, 1), ResetPolicy::Monthly, "202611"));
+        assert!(!date_in_period(date(2026, 12, 1), ResetPolicy::Monthly, "202611"));
     }
 
     #[test]

@@ -23,21 +23,14 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_secs(1),
-        }
+        RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(20), max_delay: Duration::from_secs(1) }
     }
 }
 
 impl RetryPolicy {
     /// Full jitter: a uniform draw from zero to the capped exponential delay for retry `retry` (0-based).
     pub fn backoff(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1u32 << retry.min(16))
-            .min(self.max_delay);
+        let ceiling = self.base_delay.saturating_mul(1u32 << retry.min(16)).min(self.max_delay);
         let nanos = ceiling.as_nanos().min(u64::MAX as u128) as u64;
         Duration::from_nanos(rand::rng().random_range(0..=nanos))
     }
@@ -71,19 +64,13 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn transient() -> Error {
-        Error::Transient {
-            backend: "sqlite",
-            detail: "database is locked".into(),
-        }
+        Error::Transient { backend: "sqlite", detail: "database is locked".into() }
     }
 
     #[tokio::test]
     async fn gives_up_after_max_retries_with_the_typed_error() {
-        let policy = RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-        };
+        let policy =
+            RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
         let calls = AtomicU32::new(0);
         let result: Result<()> = policy
             .run(
@@ -94,10 +81,7 @@ mod tests {
                 },
             )
             .await;
-        assert!(
-            matches!(result, Err(Error::NumberingContention { attempts: 6 })),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(Error::NumberingContention { attempts: 6 })), "{result:?}");
         assert_eq!(calls.load(Ordering::SeqCst), 6);
     }
 
@@ -121,13 +105,7 @@ mod tests {
         let result = policy
             .run(
                 |attempts| Error::DatabaseBusy { attempts },
-                || async {
-                    if calls.fetch_add(1, Ordering::SeqCst) < 2 {
-                        Err(transient())
-                    } else {
-                        Ok(7)
-                    }
-                },
+                || async { if calls.fetch_add(1, Ordering::SeqCst) < 2 { Err(transient()) } else { Ok(7) } },
             )
             .await;
         assert_eq!(result.unwrap(), 7);
@@ -135,11 +113,8 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_its_cap() {
-        let policy = RetryPolicy {
-            max_retries: 5,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        };
+        let policy =
+            RetryPolicy { max_retries: 5, base_delay: Duration::from_millis(10), max_delay: Duration::from_millis(50) };
         for retry in 0..40 {
             assert!(policy.backoff(retry) <= Duration::from_millis(50));
         }

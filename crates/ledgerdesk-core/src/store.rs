@@ -16,8 +16,8 @@ use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, Numberin
 use crate::db::{PgStore, SqliteStore};
 use crate::error::{Error, Result};
 use crate::model::{
-    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation,
-    ReserveNumbers, Series, Tenant,
+    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
+    Tenant,
 };
 use crate::retry::RetryPolicy;
 
@@ -37,14 +37,21 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"));
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
         match path {
             Some(p) if !p.is_empty() => Ok(DatabaseUrl::Sqlite(PathBuf::from(p))),
             _ => Err(Error::InvalidDatabaseUrl(url.to_owned())),
         }
     }
+}
+
+/// Identifier of the app: the desktop shell's bundle identifier and the folder of its data.
+pub const APP_IDENTIFIER: &str = "app.ledgerdesk";
+
+/// The default database: `ledgerdesk.sqlite3` in the OS app-data directory
+/// (`~/.local/share/app.ledgerdesk/` on Linux), shared by the CLI and the desktop app.
+pub fn default_sqlite_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.data_dir().join(APP_IDENTIFIER).join("ledgerdesk.sqlite3"))
 }
 
 /// Tuning shared by both backends.
@@ -61,11 +68,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions {
-            lock_timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-            max_connections: 16,
-        }
+        StoreOptions { lock_timeout: Duration::from_secs(5), retry: RetryPolicy::default(), max_connections: 16 }
     }
 }
 
@@ -77,32 +80,20 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> &'static str;
 
     /// Creates a tenant, or returns the identical one that exists.
-    fn add_tenant(&self, tenant: NewTenant)
-    -> impl Future<Output = Result<Created<Tenant>>> + Send;
+    fn add_tenant(&self, tenant: NewTenant) -> impl Future<Output = Result<Created<Tenant>>> + Send;
 
     /// Creates a series, or returns the identical one that exists.
-    fn add_series(&self, series: NewSeries)
-    -> impl Future<Output = Result<Created<Series>>> + Send;
+    fn add_series(&self, series: NewSeries) -> impl Future<Output = Result<Created<Series>>> + Send;
 
     /// Creates a customer, or returns the identical one that exists.
-    fn add_customer(
-        &self,
-        customer: NewCustomer,
-    ) -> impl Future<Output = Result<Created<Customer>>> + Send;
+    fn add_customer(&self, customer: NewCustomer) -> impl Future<Output = Result<Created<Customer>>> + Send;
 
     /// Issues an invoice: its number is taken in the same transaction that writes it, so a failed issue
     /// consumes no number.
-    fn issue_invoice(
-        &self,
-        request: IssueInvoice,
-    ) -> impl Future<Output = Result<IssuedInvoice>> + Send;
+    fn issue_invoice(&self, request: IssueInvoice) -> impl Future<Output = Result<IssuedInvoice>> + Send;
 
     /// One invoice by number.
-    fn get_invoice(
-        &self,
-        tenant: &str,
-        number: &str,
-    ) -> impl Future<Output = Result<IssuedInvoice>> + Send;
+    fn get_invoice(&self, tenant: &str, number: &str) -> impl Future<Output = Result<IssuedInvoice>> + Send;
 
     /// One page of invoices, newest first.
     fn list_invoices(
@@ -112,10 +103,7 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<InvoiceSummary>>> + Send;
 
     /// Takes a block of consecutive numbers off the counter for later issues.
-    fn reserve_numbers(
-        &self,
-        request: ReserveNumbers,
-    ) -> impl Future<Output = Result<Reservation>> + Send;
+    fn reserve_numbers(&self, request: ReserveNumbers) -> impl Future<Output = Result<Reservation>> + Send;
 
     /// Ends a reservation: its unused numbers go to the voided-numbers register.
     fn release_reservation(
@@ -126,10 +114,7 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Released>> + Send;
 
     /// Continuity of every (series, period) of a tenant.
-    fn audit_numbering(
-        &self,
-        tenant: &str,
-    ) -> impl Future<Output = Result<Vec<NumberingAudit>>> + Send;
+    fn audit_numbering(&self, tenant: &str) -> impl Future<Output = Result<Vec<NumberingAudit>>> + Send;
 
     /// The raw baseline of `ledgerdesk bench numbering`: one bare counter-row increment in its own
     /// transaction, through the same locking as an issue, with no invoice written. Returns the value taken.
@@ -154,12 +139,8 @@ impl AnyStore {
     /// Opens (and migrates) the database at `url`.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Self> {
         match DatabaseUrl::parse(url)? {
-            DatabaseUrl::Sqlite(path) => {
-                Ok(AnyStore::Sqlite(SqliteStore::open(path, options).await?))
-            }
-            DatabaseUrl::Postgres(url) => {
-                Ok(AnyStore::Postgres(PgStore::connect(&url, options).await?))
-            }
+            DatabaseUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path, options).await?)),
+            DatabaseUrl::Postgres(url) => Ok(AnyStore::Postgres(PgStore::connect(&url, options).await?)),
         }
     }
 }
@@ -196,33 +177,19 @@ impl Store for AnyStore {
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
         dispatch!(self, s => s.get_invoice(tenant, number))
     }
-    async fn list_invoices(
-        &self,
-        tenant: &str,
-        query: &InvoiceListQuery,
-    ) -> Result<Vec<InvoiceSummary>> {
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
         dispatch!(self, s => s.list_invoices(tenant, query))
     }
     async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
         dispatch!(self, s => s.reserve_numbers(request))
     }
-    async fn release_reservation(
-        &self,
-        tenant: &str,
-        reservation: i64,
-        user: &str,
-    ) -> Result<Released> {
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
         dispatch!(self, s => s.release_reservation(tenant, reservation, user))
     }
     async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
         dispatch!(self, s => s.audit_numbering(tenant))
     }
-    async fn bench_counter_increment(
-        &self,
-        tenant: &str,
-        series: &str,
-        period: &str,
-    ) -> Result<i64> {
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
         dispatch!(self, s => s.bench_counter_increment(tenant, series, period))
     }
 }
@@ -233,27 +200,12 @@ mod tests {
 
     #[test]
     fn parses_both_kinds_of_url_and_refuses_others() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:/tmp/a.db").unwrap(),
-            DatabaseUrl::Sqlite("/tmp/a.db".into())
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://rel.db").unwrap(),
-            DatabaseUrl::Sqlite("rel.db".into())
-        );
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u@h/d").unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://u@h/d").unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
+        assert_eq!(DatabaseUrl::parse("sqlite:/tmp/a.db").unwrap(), DatabaseUrl::Sqlite("/tmp/a.db".into()));
+        assert_eq!(DatabaseUrl::parse("sqlite://rel.db").unwrap(), DatabaseUrl::Sqlite("rel.db".into()));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/d").unwrap(), DatabaseUrl::Postgres(_)));
+        assert!(matches!(DatabaseUrl::parse("postgresql://u@h/d").unwrap(), DatabaseUrl::Postgres(_)));
         for bad in ["", "sqlite:", "mysql://x", "/tmp/a.db"] {
-            assert!(
-                matches!(DatabaseUrl::parse(bad), Err(Error::InvalidDatabaseUrl(_))),
-                "{bad}"
-            );
+            assert!(matches!(DatabaseUrl::parse(bad), Err(Error::InvalidDatabaseUrl(_))), "{bad}");
         }
     }
 }

@@ -73,14 +73,10 @@ pub enum LineError {
     #[error("line {0}: the description is empty")]
     EmptyDescription(u32),
     /// A line's quantity is zero, negative, too precise or too large.
-    #[error(
-        "line {0}: the quantity must be positive, at most {MAX_INPUT_SCALE} decimals and below 100,000,000"
-    )]
+    #[error("line {0}: the quantity must be positive, at most {MAX_INPUT_SCALE} decimals and below 100,000,000")]
     InvalidQuantity(u32),
     /// A line's unit price is too precise or too large.
-    #[error(
-        "line {0}: the unit price must have at most {MAX_INPUT_SCALE} decimals and be below 100,000,000"
-    )]
+    #[error("line {0}: the unit price must have at most {MAX_INPUT_SCALE} decimals and be below 100,000,000")]
     InvalidUnitPrice(u32),
     /// A line's tax rate is outside 0–100 % or too precise.
     #[error("line {0}: the tax rate must be a percentage from 0 to 100 with at most 4 decimals")]
@@ -116,9 +112,9 @@ impl Localized for LineError {
             LineError::InvalidUnitPrice(l) => format!(
                 "Satır {l}: birim fiyat en fazla {MAX_INPUT_SCALE} ondalık basamaklı ve 100.000.000'dan küçük olmalıdır"
             ),
-            LineError::InvalidTaxRate(l) => format!(
-                "Satır {l}: vergi oranı 0 ile 100 arasında, en fazla 4 ondalık basamaklı bir yüzde olmalıdır"
-            ),
+            LineError::InvalidTaxRate(l) => {
+                format!("Satır {l}: vergi oranı 0 ile 100 arasında, en fazla 4 ondalık basamaklı bir yüzde olmalıdır")
+            }
             LineError::NegativeTotal => {
                 "Fatura toplamı negatif olamaz; bunun yerine bir iade faturası düzenleyin".into()
             }
@@ -164,10 +160,7 @@ pub fn compute_totals(currency: Currency, lines: &[LineInput]) -> Result<Invoice
         if !within_limits(line.unit_price, MAX_INPUT_SCALE) {
             return Err(LineError::InvalidUnitPrice(line_no));
         }
-        if line.tax_rate < Decimal::ZERO
-            || line.tax_rate > hundred
-            || line.tax_rate.normalize().scale() > 4
-        {
+        if line.tax_rate < Decimal::ZERO || line.tax_rate > hundred || line.tax_rate.normalize().scale() > 4 {
             return Err(LineError::InvalidTaxRate(line_no));
         }
         // Both factors are below 100,000,000 with at most 6 decimals, so these products are exact.
@@ -189,12 +182,7 @@ pub fn compute_totals(currency: Currency, lines: &[LineInput]) -> Result<Invoice
     if total < Decimal::ZERO {
         return Err(LineError::NegativeTotal);
     }
-    Ok(InvoiceTotals {
-        lines: out,
-        net_total,
-        tax_total,
-        total,
-    })
+    Ok(InvoiceTotals { lines: out, net_total, tax_total, total })
 }
 
 /// An issued invoice, with its number and stored amounts.
@@ -293,11 +281,7 @@ mod tests {
     #[test]
     fn totals_are_sums_of_rounded_lines() {
         // 3 × 0.335 = 1.005 → 1.01; tax 20 % of 1.01 = 0.202 → 0.20.
-        let t = compute_totals(
-            Currency::Eur,
-            &[line("3", "0.335", "20"), line("1", "0.005", "0")],
-        )
-        .unwrap();
+        let t = compute_totals(Currency::Eur, &[line("3", "0.335", "20"), line("1", "0.005", "0")]).unwrap();
         assert_eq!(t.lines[0].net_amount.to_string(), "1.01");
         assert_eq!(t.lines[0].tax_amount.to_string(), "0.20");
         assert_eq!(t.lines[1].net_amount.to_string(), "0.01");
@@ -321,37 +305,21 @@ mod tests {
             compute_totals(Currency::Eur, &[line("1", "1", "20"), line("0", "1", "20")]),
             Err(LineError::InvalidQuantity(2))
         );
-        assert_eq!(
-            compute_totals(Currency::Eur, &[line("1", "1", "101")]),
-            Err(LineError::InvalidTaxRate(1))
-        );
-        assert_eq!(
-            compute_totals(Currency::Eur, &[line("1", "0.0000001", "0")]),
-            Err(LineError::InvalidUnitPrice(1))
-        );
-        assert_eq!(
-            compute_totals(Currency::Eur, &[line("1", "100000000", "0")]),
-            Err(LineError::InvalidUnitPrice(1))
-        );
+        assert_eq!(compute_totals(Currency::Eur, &[line("1", "1", "101")]), Err(LineError::InvalidTaxRate(1)));
+        assert_eq!(compute_totals(Currency::Eur, &[line("1", "0.0000001", "0")]), Err(LineError::InvalidUnitPrice(1)));
+        assert_eq!(compute_totals(Currency::Eur, &[line("1", "100000000", "0")]), Err(LineError::InvalidUnitPrice(1)));
         assert_eq!(
             compute_totals(Currency::Eur, &[line("1", "5", "0"), line("1", "-6", "0")]),
             Err(LineError::NegativeTotal)
         );
         let mut blank = line("1", "1", "0");
         blank.description = "  ".into();
-        assert_eq!(
-            compute_totals(Currency::Eur, &[blank]),
-            Err(LineError::EmptyDescription(1))
-        );
+        assert_eq!(compute_totals(Currency::Eur, &[blank]), Err(LineError::EmptyDescription(1)));
     }
 
     #[test]
     fn largest_inputs_do_not_overflow() {
-        let t = compute_totals(
-            Currency::Eur,
-            &[line("99999999.999999", "99999999.999999", "100")],
-        )
-        .unwrap();
+        let t = compute_totals(Currency::Eur, &[line("99999999.999999", "99999999.999999", "100")]).unwrap();
         // (10^8 − 10^-6)² = 9999999999999800.000000000001 exactly, taxed at 100 %.
         assert_eq!(t.net_total.to_string(), "9999999999999800.00");
         assert_eq!(t.total.to_string(), "19999999999999600.00");

@@ -16,9 +16,6 @@ pub mod money;
 pub mod numbering;
 
 pub use error::{ErrorBody, Localized};
-pub use invoice::{
-    InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError,
-    LineInput,
-};
+pub use invoice::{InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError, LineInput};
 pub use money::{Currency, round_money};
 pub use numbering::{NumberingAudit, ResetPolicy};

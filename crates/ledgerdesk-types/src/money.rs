@@ -33,15 +33,8 @@ pub enum Currency {
 
 impl Currency {
     /// Every supported currency, in the order a picker shows them.
-    pub const ALL: [Currency; 7] = [
-        Currency::Eur,
-        Currency::Usd,
-        Currency::Gbp,
-        Currency::Try,
-        Currency::Chf,
-        Currency::Jpy,
-        Currency::Kwd,
-    ];
+    pub const ALL: [Currency; 7] =
+        [Currency::Eur, Currency::Usd, Currency::Gbp, Currency::Try, Currency::Chf, Currency::Jpy, Currency::Kwd];
 
     /// The ISO 4217 alphabetic code.
     pub fn code(self) -> &'static str {
@@ -104,10 +97,7 @@ impl From<Currency> for String {
 /// Rounds `amount` to `currency`'s minor unit, half away from zero, and fixes the scale to it
 /// (so 5 EUR prints as `5.00`).
 pub fn round_money(amount: Decimal, currency: Currency) -> Decimal {
-    let mut rounded = amount.round_dp_with_strategy(
-        currency.minor_units(),
-        RoundingStrategy::MidpointAwayFromZero,
-    );
+    let mut rounded = amount.round_dp_with_strategy(currency.minor_units(), RoundingStrategy::MidpointAwayFromZero);
     rounded.rescale(currency.minor_units());
     rounded
 }
@@ -124,10 +114,7 @@ mod tests {
     fn rounds_half_away_from_zero_per_currency() {
         assert_eq!(round_money(d("2.345"), Currency::Eur).to_string(), "2.35");
         assert_eq!(round_money(d("-2.345"), Currency::Eur).to_string(), "-2.35");
-        assert_eq!(
-            round_money(d("2.344999"), Currency::Usd).to_string(),
-            "2.34"
-        );
+        assert_eq!(round_money(d("2.344999"), Currency::Usd).to_string(), "2.34");
         assert_eq!(round_money(d("0.125"), Currency::Gbp).to_string(), "0.13");
         assert_eq!(round_money(d("10.005"), Currency::Try).to_string(), "10.01");
         assert_eq!(round_money(d("1234.5"), Currency::Jpy).to_string(), "1235");

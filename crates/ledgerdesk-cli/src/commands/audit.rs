@@ -9,11 +9,7 @@ fn list(positions: &[i64]) -> String {
     if positions.is_empty() {
         "-".to_owned()
     } else {
-        positions
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
+        positions.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
     }
 }
 
@@ -21,9 +17,7 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &AuditCommand) -> Result<
     let AuditCommand::Numbering { tenant } = command;
     let report = store.audit_numbering(tenant).await?;
     output::print(cli.json, &report, |report| {
-        let mut text = String::from(
-            "series  period  count  first  last  gaps  duplicates  voided  reserved  status",
-        );
+        let mut text = String::from("series  period  count  first  last  gaps  duplicates  voided  reserved  status");
         for r in report {
             text.push_str(&format!(
                 "\n{:<7} {:<7} {:>5}  {:>5}  {:>4}  {}  {}  {}  {}  {}",

@@ -13,12 +13,8 @@ fn parse_line(position: usize, text: &str) -> Result<LineInput> {
     let bad = |what: &str, what_tr: &str| {
         Error::invalid(
             "line",
-            format!(
-                "line {position} ({text:?}): {what}; expected \"DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE\""
-            ),
-            format!(
-                "satır {position} ({text:?}): {what_tr}; beklenen \"AÇIKLAMA|MİKTAR|BİRİM_FİYAT|VERGİ_ORANI\""
-            ),
+            format!("line {position} ({text:?}): {what}; expected \"DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE\""),
+            format!("satır {position} ({text:?}): {what_tr}; beklenen \"AÇIKLAMA|MİKTAR|BİRİM_FİYAT|VERGİ_ORANI\""),
         )
     };
     let mut fields = text.rsplitn(4, '|');
@@ -30,14 +26,8 @@ fn parse_line(position: usize, text: &str) -> Result<LineInput> {
     let number = |field: &str| field.trim().parse::<Decimal>();
     Ok(LineInput {
         description: description.to_owned(),
-        quantity: number(quantity)
-            .map_err(|_| bad("the quantity is not a number", "miktar bir sayı değil"))?,
-        unit_price: number(price).map_err(|_| {
-            bad(
-                "the unit price is not a number",
-                "birim fiyat bir sayı değil",
-            )
-        })?,
+        quantity: number(quantity).map_err(|_| bad("the quantity is not a number", "miktar bir sayı değil"))?,
+        unit_price: number(price).map_err(|_| bad("the unit price is not a number", "birim fiyat bir sayı değil"))?,
         tax_rate: number(rate.trim_end_matches('%'))
             .map_err(|_| bad("the tax rate is not a number", "vergi oranı bir sayı değil"))?,
     })
@@ -71,22 +61,8 @@ fn describe(invoice: &IssuedInvoice) -> String {
 
 pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Result<()> {
     match command {
-        InvoiceCommand::Issue {
-            tenant,
-            series,
-            customer,
-            date,
-            currency,
-            lines,
-            reservation,
-            seq,
-            user: who,
-        } => {
-            let lines = lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| parse_line(i + 1, l))
-                .collect::<Result<Vec<_>>>()?;
+        InvoiceCommand::Issue { tenant, series, customer, date, currency, lines, reservation, seq, user: who } => {
+            let lines = lines.iter().enumerate().map(|(i, l)| parse_line(i + 1, l)).collect::<Result<Vec<_>>>()?;
             let request = IssueInvoice {
                 tenant: tenant.clone(),
                 series: series.clone(),
@@ -95,21 +71,12 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Resul
                 currency: parse_currency(currency)?,
                 lines,
                 user: user(who),
-                reserved: reservation
-                    .zip(*seq)
-                    .map(|(reservation, seq)| ReservedSlot { reservation, seq }),
+                reserved: reservation.zip(*seq).map(|(reservation, seq)| ReservedSlot { reservation, seq }),
             };
             let invoice = store.issue_invoice(request).await?;
             output::print(cli.json, &invoice, describe);
         }
-        InvoiceCommand::List {
-            tenant,
-            series,
-            period,
-            customer,
-            limit,
-            before_id,
-        } => {
+        InvoiceCommand::List { tenant, series, period, customer, limit, before_id } => {
             let query = InvoiceListQuery {
                 series: series.clone(),
                 period: period.clone(),

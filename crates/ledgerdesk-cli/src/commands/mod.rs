@@ -18,12 +18,12 @@ fn database_url(cli: &Cli) -> Result<String> {
     if let Some(url) = &cli.db {
         return Ok(url.clone());
     }
-    crate::args::default_database_path()
-        .map(|path| format!("sqlite:{}", path.display()))
-        .ok_or_else(|| Error::DatabaseUnavailable {
+    ledgerdesk_core::store::default_sqlite_path().map(|path| format!("sqlite:{}", path.display())).ok_or_else(|| {
+        Error::DatabaseUnavailable {
             backend: "sqlite",
             detail: "no home directory to keep the default database in; pass --db".into(),
-        })
+        }
+    })
 }
 
 async fn open(cli: &Cli, options: StoreOptions) -> Result<AnyStore> {
@@ -43,34 +43,19 @@ pub async fn run(cli: &Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Tenant(command) => {
-            catalog::tenant(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
-        Command::Series(command) => {
-            catalog::series(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
-        Command::Customer(command) => {
-            catalog::customer(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
-        Command::Invoice(command) => {
-            invoice::run(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
-        Command::Numbers(command) => {
-            numbers::run(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
-        Command::Audit(command) => {
-            audit::run(cli, &open(cli, StoreOptions::default()).await?, command).await
-        }
+        Command::Tenant(command) => catalog::tenant(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Series(command) => catalog::series(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Customer(command) => catalog::customer(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Invoice(command) => invoice::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Numbers(command) => numbers::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Audit(command) => audit::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
     }
 }
 
 /// `--user`, else `$USER`, else `cli`.
 fn user(arg: &UserArg) -> String {
-    arg.user
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "cli".to_owned())
+    arg.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned())
 }
 
 fn parse_date(field: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>> {
@@ -92,10 +77,7 @@ fn parse_currency(text: &str) -> Result<Currency> {
         Error::invalid(
             "currency",
             format!("{text:?} is not supported; use one of {}", known.join(", ")),
-            format!(
-                "{text:?} desteklenmiyor; şunlardan birini kullanın: {}",
-                known.join(", ")
-            ),
+            format!("{text:?} desteklenmiyor; şunlardan birini kullanın: {}", known.join(", ")),
         )
     })
 }

@@ -8,13 +8,7 @@ use crate::output;
 
 pub async fn run(cli: &Cli, store: &AnyStore, command: &NumbersCommand) -> Result<()> {
     match command {
-        NumbersCommand::Reserve {
-            tenant,
-            series,
-            count,
-            date,
-            user: who,
-        } => {
+        NumbersCommand::Reserve { tenant, series, count, date, user: who } => {
             let request = ReserveNumbers {
                 tenant: tenant.clone(),
                 series: series.clone(),
@@ -24,20 +18,11 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &NumbersCommand) -> Resul
             };
             let reservation = store.reserve_numbers(request).await?;
             output::print(cli.json, &reservation, |r| {
-                format!(
-                    "reservation {}: positions {}–{} of {} {}",
-                    r.id, r.first_seq, r.last_seq, r.series, r.period
-                )
+                format!("reservation {}: positions {}–{} of {} {}", r.id, r.first_seq, r.last_seq, r.series, r.period)
             });
         }
-        NumbersCommand::Release {
-            tenant,
-            reservation,
-            user: who,
-        } => {
-            let released = store
-                .release_reservation(tenant, *reservation, &user(who))
-                .await?;
+        NumbersCommand::Release { tenant, reservation, user: who } => {
+            let released = store.release_reservation(tenant, *reservation, &user(who)).await?;
             output::print(cli.json, &released, |r| {
                 format!(
                     "reservation {} released: {} issued, {} voided {}",

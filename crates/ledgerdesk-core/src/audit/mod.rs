@@ -39,25 +39,13 @@ pub(crate) fn judge(tenant: &str, facts: Facts) -> Vec<NumberingAudit> {
         periods.entry((series, period)).or_default().next_value = next_value;
     }
     for (series, period, seq) in facts.issued {
-        periods
-            .entry((series, period))
-            .or_default()
-            .issued
-            .push(seq);
+        periods.entry((series, period)).or_default().issued.push(seq);
     }
     for (series, period, seq) in facts.voided {
-        periods
-            .entry((series, period))
-            .or_default()
-            .voided
-            .push(seq);
+        periods.entry((series, period)).or_default().voided.push(seq);
     }
     for (series, period, first, last) in facts.open_reservations {
-        periods
-            .entry((series, period))
-            .or_default()
-            .reserved
-            .extend(first..=last);
+        periods.entry((series, period)).or_default().reserved.extend(first..=last);
     }
     periods
         .into_iter()
@@ -65,12 +53,7 @@ pub(crate) fn judge(tenant: &str, facts: Facts) -> Vec<NumberingAudit> {
             p.issued.sort_unstable();
             p.voided.sort_unstable();
             let duplicates: Vec<i64> = {
-                let mut d: Vec<i64> = p
-                    .issued
-                    .windows(2)
-                    .filter(|w| w[0] == w[1])
-                    .map(|w| w[0])
-                    .collect();
+                let mut d: Vec<i64> = p.issued.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
                 d.dedup();
                 d
             };
@@ -82,24 +65,11 @@ pub(crate) fn judge(tenant: &str, facts: Facts) -> Vec<NumberingAudit> {
                     || p.voided.binary_search(s).is_ok()
                     || p.reserved.binary_search(s).is_ok()
             };
-            let top = p
-                .issued
-                .last()
-                .into_iter()
-                .chain(p.voided.last())
-                .copied()
-                .max()
-                .unwrap_or(0);
+            let top = p.issued.last().into_iter().chain(p.voided.last()).copied().max().unwrap_or(0);
             // Positions the counter handed out, or any below one that was used: all must be accounted for.
             let upper = top.max(p.next_value - 1);
             let gaps = (1..=upper).filter(|s| !accounted(s)).collect();
-            let first = p
-                .issued
-                .first()
-                .into_iter()
-                .chain(p.voided.first())
-                .copied()
-                .min();
+            let first = p.issued.first().into_iter().chain(p.voided.first()).copied().min();
             NumberingAudit {
                 tenant: tenant.to_owned(),
                 series,
@@ -129,11 +99,7 @@ mod tests {
     fn clean_period_with_voids_and_reservations() {
         let facts = Facts {
             counters: vec![s("INV", "202611", 7)],
-            issued: vec![
-                s("INV", "202611", 1),
-                s("INV", "202611", 2),
-                s("INV", "202611", 5),
-            ],
+            issued: vec![s("INV", "202611", 1), s("INV", "202611", 2), s("INV", "202611", 5)],
             voided: vec![s("INV", "202611", 3)],
             open_reservations: vec![("INV".into(), "202611".into(), 4, 6)],
         };
@@ -150,12 +116,7 @@ mod tests {
     fn finds_gaps_and_duplicates() {
         let facts = Facts {
             counters: vec![s("INV", "2026", 6)],
-            issued: vec![
-                s("INV", "2026", 1),
-                s("INV", "2026", 2),
-                s("INV", "2026", 2),
-                s("INV", "2026", 4),
-            ],
+            issued: vec![s("INV", "2026", 1), s("INV", "2026", 2), s("INV", "2026", 2), s("INV", "2026", 4)],
             ..Facts::default()
         };
         let r = &judge("ACME", facts)[0];

@@ -8,25 +8,14 @@ use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::error::Result;
 
-async fn triples(
-    conn: &mut PgConnection,
-    sql: &'static str,
-    tenant_id: i64,
-) -> Result<Vec<(String, String, i64)>> {
-    sqlx::query_as(sql)
-        .bind(tenant_id)
-        .fetch_all(conn)
-        .await
-        .db()
+async fn triples(conn: &mut PgConnection, sql: &'static str, tenant_id: i64) -> Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(sql).bind(tenant_id).fetch_all(conn).await.db()
 }
 
 pub(crate) async fn audit(pool: &PgPool, tenant: &str) -> Result<Vec<NumberingAudit>> {
     let mut tx = pool.begin().await.db()?;
     // One snapshot for all four reads, so an issue committing meanwhile cannot look like a gap.
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await
-        .db()?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.db()?;
     let id = tenant_id(&mut tx, tenant).await?;
     let facts = Facts {
         counters: triples(

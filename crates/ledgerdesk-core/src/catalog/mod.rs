@@ -12,10 +12,8 @@ use crate::model::{NewCustomer, NewSeries, NewTenant};
 
 /// Checks a tenant, series or customer code: 1–32 ASCII letters, digits, `-` or `_`.
 pub fn validate_code(field: &'static str, code: &str) -> Result<()> {
-    let ok = (1..=32).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok =
+        (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -29,11 +27,7 @@ pub fn validate_code(field: &'static str, code: &str) -> Result<()> {
 
 fn validate_name(field: &'static str, name: &str) -> Result<()> {
     if name.trim().is_empty() || name.len() > 200 {
-        return Err(Error::invalid(
-            field,
-            "must be 1 to 200 characters",
-            "1 ile 200 karakter arasında olmalıdır",
-        ));
+        return Err(Error::invalid(field, "must be 1 to 200 characters", "1 ile 200 karakter arasında olmalıdır"));
     }
     Ok(())
 }
@@ -45,14 +39,8 @@ pub fn validate_tenant(tenant: &NewTenant) -> Result<()> {
     if tenant.time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(Error::invalid(
             "time_zone",
-            format!(
-                "{:?} is not an IANA time zone such as Europe/Madrid",
-                tenant.time_zone
-            ),
-            format!(
-                "{:?} Europe/Istanbul gibi bir IANA saat dilimi değil",
-                tenant.time_zone
-            ),
+            format!("{:?} is not an IANA time zone such as Europe/Madrid", tenant.time_zone),
+            format!("{:?} Europe/Istanbul gibi bir IANA saat dilimi değil", tenant.time_zone),
         ));
     }
     Ok(())
@@ -70,30 +58,15 @@ pub fn validate_customer(customer: &NewCustomer) -> Result<()> {
     validate_code("tenant", &customer.tenant)?;
     validate_code("customer", &customer.code)?;
     validate_name("name", &customer.name)?;
-    if customer
-        .tax_id
-        .as_ref()
-        .is_some_and(|t| t.trim().is_empty() || t.len() > 64)
-    {
-        return Err(Error::invalid(
-            "tax_id",
-            "must be 1 to 64 characters",
-            "1 ile 64 karakter arasında olmalıdır",
-        ));
+    if customer.tax_id.as_ref().is_some_and(|t| t.trim().is_empty() || t.len() > 64) {
+        return Err(Error::invalid("tax_id", "must be 1 to 64 characters", "1 ile 64 karakter arasında olmalıdır"));
     }
     Ok(())
 }
 
 /// `Ok(created)` when `stored` matches `wanted`, else `already_exists_differently`.
 pub(crate) fn same_or_conflict(kind: &'static str, code: &str, identical: bool) -> Result<()> {
-    if identical {
-        Ok(())
-    } else {
-        Err(Error::AlreadyExistsDifferently {
-            kind,
-            code: code.to_owned(),
-        })
-    }
+    if identical { Ok(()) } else { Err(Error::AlreadyExistsDifferently { kind, code: code.to_owned() }) }
 }
 
 #[cfg(test)]
@@ -107,11 +80,7 @@ mod tests {
         assert!(validate_code("tenant", "").is_err());
         assert!(validate_code("tenant", "AC ME").is_err());
         assert!(validate_code("tenant", &"A".repeat(33)).is_err());
-        let tenant = |tz: &str| NewTenant {
-            code: "ACME".into(),
-            name: "Acme".into(),
-            time_zone: tz.into(),
-        };
+        let tenant = |tz: &str| NewTenant { code: "ACME".into(), name: "Acme".into(), time_zone: tz.into() };
         assert!(validate_tenant(&tenant("Europe/Istanbul")).is_ok());
         assert!(validate_tenant(&tenant("Mars/Olympus")).is_err());
         let series = NewSeries {
@@ -120,9 +89,6 @@ mod tests {
             format: "{SEQ}".into(),
             reset: ResetPolicy::Monthly,
         };
-        assert_eq!(
-            ledgerdesk_types::Localized::code(&validate_series(&series).unwrap_err()),
-            "series_format_invalid"
-        );
+        assert_eq!(ledgerdesk_types::Localized::code(&validate_series(&series).unwrap_err()), "series_format_invalid");
     }
 }

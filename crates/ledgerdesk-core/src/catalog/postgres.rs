@@ -39,21 +39,9 @@ pub(crate) async fn add_tenant(pool: &PgPool, new: &NewTenant) -> Result<Created
             .fetch_one(&mut *tx)
             .await
             .db()?;
-    same_or_conflict(
-        "tenant",
-        &new.code,
-        name == new.name && time_zone == new.time_zone,
-    )?;
+    same_or_conflict("tenant", &new.code, name == new.name && time_zone == new.time_zone)?;
     tx.commit().await.db()?;
-    Ok(Created {
-        value: Tenant {
-            id,
-            code,
-            name,
-            time_zone,
-        },
-        created: inserted == 1,
-    })
+    Ok(Created { value: Tenant { id, code, name, time_zone }, created: inserted == 1 })
 }
 
 pub(crate) async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
@@ -80,30 +68,13 @@ pub(crate) async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created
     .fetch_one(&mut *tx)
     .await
     .db()?;
-    same_or_conflict(
-        "series",
-        &new.code,
-        format == new.format && reset == new.reset.as_str(),
-    )?;
-    let reset: ResetPolicy =
-        reset
-            .parse()
-            .map_err(
-                |e: ledgerdesk_types::numbering::UnknownResetPolicy| Error::Storage {
-                    backend: "postgres",
-                    detail: e.to_string(),
-                },
-            )?;
+    same_or_conflict("series", &new.code, format == new.format && reset == new.reset.as_str())?;
+    let reset: ResetPolicy = reset.parse().map_err(|e: ledgerdesk_types::numbering::UnknownResetPolicy| {
+        Error::Storage { backend: "postgres", detail: e.to_string() }
+    })?;
     tx.commit().await.db()?;
     Ok(Created {
-        value: Series {
-            id,
-            tenant: new.tenant.clone(),
-            code: new.code.clone(),
-            format,
-            reset,
-            last_issue_date,
-        },
+        value: Series { id, tenant: new.tenant.clone(), code: new.code.clone(), format, reset, last_issue_date },
         created: inserted == 1,
     })
 }
@@ -131,20 +102,10 @@ pub(crate) async fn add_customer(pool: &PgPool, new: &NewCustomer) -> Result<Cre
             .fetch_one(&mut *tx)
             .await
             .db()?;
-    same_or_conflict(
-        "customer",
-        &new.code,
-        name == new.name && tax_id == new.tax_id,
-    )?;
+    same_or_conflict("customer", &new.code, name == new.name && tax_id == new.tax_id)?;
     tx.commit().await.db()?;
     Ok(Created {
-        value: Customer {
-            id,
-            tenant: new.tenant.clone(),
-            code: new.code.clone(),
-            name,
-            tax_id,
-        },
+        value: Customer { id, tenant: new.tenant.clone(), code: new.code.clone(), name, tax_id },
         created: inserted == 1,
     })
 }

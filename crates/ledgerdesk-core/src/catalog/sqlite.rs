@@ -11,12 +11,10 @@ use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series,
 
 /// The id of tenant `code`.
 pub(crate) fn tenant_id(tx: &Transaction<'_>, code: &str) -> Result<i64> {
-    tx.query_row("SELECT id FROM tenants WHERE code = ?1", [code], |r| {
-        r.get(0)
-    })
-    .optional()
-    .db()?
-    .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
+    tx.query_row("SELECT id FROM tenants WHERE code = ?1", [code], |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
 }
 
 pub(crate) fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Created<Tenant>> {
@@ -28,28 +26,12 @@ pub(crate) fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Create
         )
         .db()?;
     let value = tx
-        .query_row(
-            "SELECT id, code, name, time_zone FROM tenants WHERE code = ?1",
-            [&new.code],
-            |r| {
-                Ok(Tenant {
-                    id: r.get(0)?,
-                    code: r.get(1)?,
-                    name: r.get(2)?,
-                    time_zone: r.get(3)?,
-                })
-            },
-        )
+        .query_row("SELECT id, code, name, time_zone FROM tenants WHERE code = ?1", [&new.code], |r| {
+            Ok(Tenant { id: r.get(0)?, code: r.get(1)?, name: r.get(2)?, time_zone: r.get(3)? })
+        })
         .db()?;
-    same_or_conflict(
-        "tenant",
-        &new.code,
-        value.name == new.name && value.time_zone == new.time_zone,
-    )?;
-    Ok(Created {
-        value,
-        created: inserted == 1,
-    })
+    same_or_conflict("tenant", &new.code, value.name == new.name && value.time_zone == new.time_zone)?;
+    Ok(Created { value, created: inserted == 1 })
 }
 
 pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> {
@@ -68,29 +50,12 @@ pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Create
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .db()?;
-    same_or_conflict(
-        "series",
-        &new.code,
-        format == new.format && reset == new.reset.as_str(),
-    )?;
-    let reset: ResetPolicy =
-        reset
-            .parse()
-            .map_err(
-                |e: ledgerdesk_types::numbering::UnknownResetPolicy| Error::Storage {
-                    backend: "sqlite",
-                    detail: e.to_string(),
-                },
-            )?;
+    same_or_conflict("series", &new.code, format == new.format && reset == new.reset.as_str())?;
+    let reset: ResetPolicy = reset.parse().map_err(|e: ledgerdesk_types::numbering::UnknownResetPolicy| {
+        Error::Storage { backend: "sqlite", detail: e.to_string() }
+    })?;
     Ok(Created {
-        value: Series {
-            id,
-            tenant: new.tenant.clone(),
-            code: new.code.clone(),
-            format,
-            reset,
-            last_issue_date,
-        },
+        value: Series { id, tenant: new.tenant.clone(), code: new.code.clone(), format, reset, last_issue_date },
         created: inserted == 1,
     })
 }
@@ -111,19 +76,9 @@ pub(crate) fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Cr
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .db()?;
-    same_or_conflict(
-        "customer",
-        &new.code,
-        name == new.name && tax_id == new.tax_id,
-    )?;
+    same_or_conflict("customer", &new.code, name == new.name && tax_id == new.tax_id)?;
     Ok(Created {
-        value: Customer {
-            id,
-            tenant: new.tenant.clone(),
-            code: new.code.clone(),
-            name,
-            tax_id,
-        },
+        value: Customer { id, tenant: new.tenant.clone(), code: new.code.clone(), name, tax_id },
         created: inserted == 1,
     })
 }

@@ -10,8 +10,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation,
-    ReserveNumbers, Series, Tenant,
+    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
+    Tenant,
 };
 use crate::retry::RetryPolicy;
 use crate::store::{Store, StoreOptions};
@@ -26,37 +26,19 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(db) => {
             let code = db.code();
-            if code
-                .as_deref()
-                .is_some_and(|c| TRANSIENT_STATES.contains(&c))
-            {
-                Error::Transient {
-                    backend: "postgres",
-                    detail: e.to_string(),
-                }
+            if code.as_deref().is_some_and(|c| TRANSIENT_STATES.contains(&c)) {
+                Error::Transient { backend: "postgres", detail: e.to_string() }
             } else if db.message().starts_with("invoice_immutable") {
                 Error::InvoiceImmutable
             } else {
-                Error::Storage {
-                    backend: "postgres",
-                    detail: e.to_string(),
-                }
+                Error::Storage { backend: "postgres", detail: e.to_string() }
             }
         }
-        sqlx::Error::PoolTimedOut => Error::Transient {
-            backend: "postgres",
-            detail: e.to_string(),
-        },
+        sqlx::Error::PoolTimedOut => Error::Transient { backend: "postgres", detail: e.to_string() },
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
-            Error::DatabaseUnavailable {
-                backend: "postgres",
-                detail: e.to_string(),
-            }
+            Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() }
         }
-        _ => Error::Storage {
-            backend: "postgres",
-            detail: e.to_string(),
-        },
+        _ => Error::Storage { backend: "postgres", detail: e.to_string() },
     }
 }
 
@@ -91,21 +73,9 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect)
             .await
-            .map_err(|e| Error::DatabaseUnavailable {
-                backend: "postgres",
-                detail: e.to_string(),
-            })?;
-        let store = PgStore {
-            pool,
-            retry: options.retry,
-        };
-        store
-            .retry
-            .run(
-                |attempts| Error::DatabaseBusy { attempts },
-                || migrate::postgres::run(&store.pool),
-            )
-            .await?;
+            .map_err(|e| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() })?;
+        let store = PgStore { pool, retry: options.retry };
+        store.retry.run(|attempts| Error::DatabaseBusy { attempts }, || migrate::postgres::run(&store.pool)).await?;
         Ok(store)
     }
 
@@ -123,40 +93,28 @@ impl Store for PgStore {
     async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
         catalog::validate_tenant(&tenant)?;
         self.retry
-            .run(
-                |attempts| Error::DatabaseBusy { attempts },
-                || catalog::postgres::add_tenant(&self.pool, &tenant),
-            )
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_tenant(&self.pool, &tenant))
             .await
     }
 
     async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
         catalog::validate_series(&series)?;
         self.retry
-            .run(
-                |attempts| Error::DatabaseBusy { attempts },
-                || catalog::postgres::add_series(&self.pool, &series),
-            )
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_series(&self.pool, &series))
             .await
     }
 
     async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
         catalog::validate_customer(&customer)?;
         self.retry
-            .run(
-                |attempts| Error::DatabaseBusy { attempts },
-                || catalog::postgres::add_customer(&self.pool, &customer),
-            )
+            .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_customer(&self.pool, &customer))
             .await
     }
 
     async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
         let draft = numbering::Draft::validate(request)?;
         self.retry
-            .run(
-                |attempts| Error::NumberingContention { attempts },
-                || numbering::postgres::issue(&self.pool, &draft),
-            )
+            .run(|attempts| Error::NumberingContention { attempts }, || numbering::postgres::issue(&self.pool, &draft))
             .await
     }
 
@@ -164,11 +122,7 @@ impl Store for PgStore {
         invoices::postgres::get(&self.pool, tenant, number).await
     }
 
-    async fn list_invoices(
-        &self,
-        tenant: &str,
-        query: &InvoiceListQuery,
-    ) -> Result<Vec<InvoiceSummary>> {
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
         invoices::postgres::list(&self.pool, tenant, query).await
     }
 
@@ -182,12 +136,7 @@ impl Store for PgStore {
             .await
     }
 
-    async fn release_reservation(
-        &self,
-        tenant: &str,
-        reservation: i64,
-        user: &str,
-    ) -> Result<Released> {
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
         numbering::validate_user(user)?;
         self.retry
             .run(
@@ -201,12 +150,7 @@ impl Store for PgStore {
         audit::postgres::audit(&self.pool, tenant).await
     }
 
-    async fn bench_counter_increment(
-        &self,
-        tenant: &str,
-        series: &str,
-        period: &str,
-    ) -> Result<i64> {
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
         self.retry
             .run(
                 |attempts| Error::NumberingContention { attempts },

@@ -16,31 +16,15 @@ fn money(amount: Decimal, currency: Currency) -> Decimal {
 }
 
 fn currency(code: &str) -> Result<Currency> {
-    code.parse().map_err(
-        |e: ledgerdesk_types::money::UnknownCurrency| Error::Storage {
-            backend: "postgres",
-            detail: e.to_string(),
-        },
-    )
+    code.parse().map_err(|e: ledgerdesk_types::money::UnknownCurrency| Error::Storage {
+        backend: "postgres",
+        detail: e.to_string(),
+    })
 }
 
-type SummaryRow = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    Option<String>,
-    NaiveDate,
-    String,
-    Decimal,
-);
+type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal);
 
-pub(crate) async fn list(
-    pool: &PgPool,
-    tenant: &str,
-    query: &InvoiceListQuery,
-) -> Result<Vec<InvoiceSummary>> {
+pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(
@@ -66,22 +50,20 @@ pub(crate) async fn list(
     .await
     .db()?;
     rows.into_iter()
-        .map(
-            |(id, number, series, period, seq, customer, issue_date, code, total)| {
-                let currency = currency(&code)?;
-                Ok(InvoiceSummary {
-                    id,
-                    number,
-                    series,
-                    period,
-                    seq,
-                    customer,
-                    issue_date,
-                    currency,
-                    total: money(total, currency),
-                })
-            },
-        )
+        .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
+            let currency = currency(&code)?;
+            Ok(InvoiceSummary {
+                id,
+                number,
+                series,
+                period,
+                seq,
+                customer,
+                issue_date,
+                currency,
+                total: money(total, currency),
+            })
+        })
         .collect()
 }
 
@@ -158,19 +140,15 @@ pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<Iss
         created_at,
         lines: lines
             .into_iter()
-            .map(
-                |(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount)| {
-                    InvoiceLine {
-                        line_no: line_no as u32,
-                        description,
-                        quantity: quantity.normalize(),
-                        unit_price: unit_price.normalize(),
-                        tax_rate: tax_rate.normalize(),
-                        net_amount: money(net_amount, currency),
-                        tax_amount: money(tax_amount, currency),
-                    }
-                },
-            )
+            .map(|(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount)| InvoiceLine {
+                line_no: line_no as u32,
+                description,
+                quantity: quantity.normalize(),
+                unit_price: unit_price.normalize(),
+                tax_rate: tax_rate.normalize(),
+                net_amount: money(net_amount, currency),
+                tax_amount: money(tax_amount, currency),
+            })
             .collect(),
     })
 }

@@ -7,11 +7,7 @@ use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
 
-pub(crate) fn list(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    query: &InvoiceListQuery,
-) -> Result<Vec<InvoiceSummary>> {
+pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let tenant_id = tenant_id(tx, tenant)?;
     let mut statement = tx
         .prepare_cached(
@@ -30,14 +26,7 @@ pub(crate) fn list(
         .db()?;
     let rows = statement
         .query_map(
-            (
-                tenant_id,
-                &query.series,
-                &query.period,
-                &query.customer,
-                query.before_id,
-                query.page_size(),
-            ),
+            (tenant_id, &query.series, &query.period, &query.customer, query.before_id, query.page_size()),
             |r| {
                 Ok(InvoiceSummary {
                     id: r.get(0)?,

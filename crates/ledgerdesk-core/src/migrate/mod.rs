@@ -25,10 +25,7 @@ pub struct Migration {
 impl Migration {
     /// Lower-case hex SHA-256 of the SQL text.
     pub fn checksum(&self) -> String {
-        Sha256::digest(self.sql.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        Sha256::digest(self.sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -44,16 +41,8 @@ pub struct Applied {
 /// The migrations of `embedded` that still have to run, after checking that every applied one matches.
 pub fn pending<'a>(embedded: &'a [Migration], applied: &[Applied]) -> Result<Vec<&'a Migration>> {
     let known = embedded.last().map_or(0, |m| m.version);
-    if let Some(newest) = applied
-        .iter()
-        .map(|a| a.version)
-        .max()
-        .filter(|v| *v > known)
-    {
-        return Err(Error::SchemaTooNew {
-            found: newest,
-            known,
-        });
+    if let Some(newest) = applied.iter().map(|a| a.version).max().filter(|v| *v > known) {
+        return Err(Error::SchemaTooNew { found: newest, known });
     }
     let mut todo = Vec::new();
     for migration in embedded {
@@ -76,42 +65,19 @@ mod tests {
     use super::*;
 
     const SET: [Migration; 2] = [
-        Migration {
-            version: 1,
-            name: "one",
-            sql: "CREATE TABLE a (x INT);",
-        },
-        Migration {
-            version: 2,
-            name: "two",
-            sql: "CREATE TABLE b (x INT);",
-        },
+        Migration { version: 1, name: "one", sql: "CREATE TABLE a (x INT);" },
+        Migration { version: 2, name: "two", sql: "CREATE TABLE b (x INT);" },
     ];
 
     #[test]
     fn pending_skips_applied_and_refuses_edits_and_newer_schemas() {
-        let one = Applied {
-            version: 1,
-            checksum: SET[0].checksum(),
-        };
+        let one = Applied { version: 1, checksum: SET[0].checksum() };
         assert_eq!(pending(&SET, &[]).unwrap().len(), 2);
-        assert_eq!(pending(&SET, &[one.clone()]).unwrap()[0].version, 2);
-        let edited = Applied {
-            version: 1,
-            checksum: "0".repeat(64),
-        };
-        assert!(matches!(
-            pending(&SET, &[edited]),
-            Err(Error::MigrationChecksumMismatch { version: 1, .. })
-        ));
-        let future = Applied {
-            version: 3,
-            checksum: String::new(),
-        };
-        assert!(matches!(
-            pending(&SET, &[one, future]),
-            Err(Error::SchemaTooNew { found: 3, known: 2 })
-        ));
+        assert_eq!(pending(&SET, std::slice::from_ref(&one)).unwrap()[0].version, 2);
+        let edited = Applied { version: 1, checksum: "0".repeat(64) };
+        assert!(matches!(pending(&SET, &[edited]), Err(Error::MigrationChecksumMismatch { version: 1, .. })));
+        let future = Applied { version: 3, checksum: String::new() };
+        assert!(matches!(pending(&SET, &[one, future]), Err(Error::SchemaTooNew { found: 3, known: 2 })));
     }
 
     #[test]
@@ -119,11 +85,7 @@ mod tests {
         let names = |set: &[Migration]| set.iter().map(|m| (m.version, m.name)).collect::<Vec<_>>();
         assert_eq!(names(sqlite::MIGRATIONS), names(postgres::MIGRATIONS));
         for (i, m) in sqlite::MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                m.version,
-                i as i64 + 1,
-                "versions must run 1, 2, 3… without holes"
-            );
+            assert_eq!(m.version, i as i64 + 1, "versions must run 1, 2, 3… without holes");
         }
     }
 }

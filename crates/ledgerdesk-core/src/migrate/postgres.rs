@@ -20,11 +20,7 @@ const MIGRATION_LOCK: i64 = 0x4C44_534B;
 /// Brings the database up to date.
 pub async fn run(pool: &PgPool) -> Result<()> {
     let mut tx = pool.begin().await.db()?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(MIGRATION_LOCK)
-        .execute(&mut *tx)
-        .await
-        .db()?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await.db()?;
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    BIGINT PRIMARY KEY,
@@ -36,14 +32,13 @@ pub async fn run(pool: &PgPool) -> Result<()> {
     .execute(&mut *tx)
     .await
     .db()?;
-    let applied: Vec<Applied> =
-        sqlx::query_as::<_, (i64, String)>("SELECT version, checksum FROM schema_migrations")
-            .fetch_all(&mut *tx)
-            .await
-            .db()?
-            .into_iter()
-            .map(|(version, checksum)| Applied { version, checksum })
-            .collect();
+    let applied: Vec<Applied> = sqlx::query_as::<_, (i64, String)>("SELECT version, checksum FROM schema_migrations")
+        .fetch_all(&mut *tx)
+        .await
+        .db()?
+        .into_iter()
+        .map(|(version, checksum)| Applied { version, checksum })
+        .collect();
     for migration in pending(MIGRATIONS, &applied)? {
         sqlx::raw_sql(migration.sql).execute(&mut *tx).await.db()?;
         sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")

@@ -17,9 +17,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 
 /// Brings the database up to date.
 pub fn run(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .db()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY,
@@ -32,12 +30,7 @@ pub fn run(conn: &mut Connection) -> Result<()> {
     let applied = tx
         .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
         .db()?
-        .query_map([], |row| {
-            Ok(Applied {
-                version: row.get(0)?,
-                checksum: row.get(1)?,
-            })
-        })
+        .query_map([], |row| Ok(Applied { version: row.get(0)?, checksum: row.get(1)? }))
         .db()?
         .collect::<rusqlite::Result<Vec<_>>>()
         .db()?;

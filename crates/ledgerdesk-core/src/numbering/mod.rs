@@ -76,11 +76,7 @@ impl Draft {
         }
         validate_user(&request.user)?;
         if request.reserved.is_some_and(|slot| slot.seq < 1) {
-            return Err(Error::invalid(
-                "seq",
-                "must be 1 or more",
-                "1 veya daha büyük olmalıdır",
-            ));
+            return Err(Error::invalid("seq", "must be 1 or more", "1 veya daha büyük olmalıdır"));
         }
         let totals = compute_totals(request.currency, &request.lines)?;
         Ok(Draft { request, totals })
@@ -107,10 +103,7 @@ impl SeriesContext {
         }
         let zone: chrono_tz::Tz = self.time_zone.parse().map_err(|_| Error::Storage {
             backend: "ledgerdesk",
-            detail: format!(
-                "tenant {} has an unknown time zone {:?}",
-                self.tenant_code, self.time_zone
-            ),
+            detail: format!("tenant {} has an unknown time zone {:?}", self.tenant_code, self.time_zone),
         })?;
         Ok(Utc::now().with_timezone(&zone).date_naive())
     }
@@ -121,20 +114,11 @@ impl SeriesContext {
 
     /// The number at `seq` for an invoice dated `date`.
     pub fn number(&self, date: NaiveDate, seq: i64) -> Result<String> {
-        Ok(NumberFormat::parse(&self.format, self.reset)?.render(
-            date,
-            seq,
-            &self.tenant_code,
-            &self.series_code,
-        ))
+        Ok(NumberFormat::parse(&self.format, self.reset)?.render(date, seq, &self.tenant_code, &self.series_code))
     }
 
     pub fn out_of_order(&self, issue_date: NaiveDate, last_issue_date: NaiveDate) -> Error {
-        Error::IssueDateOutOfOrder {
-            series: self.series_code.clone(),
-            issue_date,
-            last_issue_date,
-        }
+        Error::IssueDateOutOfOrder { series: self.series_code.clone(), issue_date, last_issue_date }
     }
 }
 
@@ -161,10 +145,7 @@ impl ReservationRow {
             return Err(Error::ReservationReleased(self.id));
         }
         if !(self.first_seq..=self.last_seq).contains(&seq) {
-            return Err(Error::ReservedNumberUnavailable {
-                reservation: self.id,
-                seq,
-            });
+            return Err(Error::ReservedNumberUnavailable { reservation: self.id, seq });
         }
         if series.period(date) != self.period {
             return Err(Error::ReservationPeriodMismatch {
@@ -178,9 +159,7 @@ impl ReservationRow {
 
     /// Positions of the block not in `issued` (which must be sorted).
     pub fn unused(&self, issued: &[i64]) -> Vec<i64> {
-        (self.first_seq..=self.last_seq)
-            .filter(|s| issued.binary_search(s).is_err())
-            .collect()
+        (self.first_seq..=self.last_seq).filter(|s| issued.binary_search(s).is_err()).collect()
     }
 }
 

@@ -12,12 +12,11 @@ use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
 
-pub(crate) async fn load_series(
-    conn: &mut PgConnection,
-    tenant: &str,
-    series: &str,
-) -> Result<SeriesContext> {
-    let row: Option<(i64, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+/// tenant id, time zone, then the series' id, format and reset policy (NULL when it does not exist).
+type SeriesRow = (i64, String, Option<i64>, Option<String>, Option<String>);
+
+pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &str) -> Result<SeriesContext> {
+    let row: Option<SeriesRow> = sqlx::query_as(
         "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
            FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = $2
           WHERE t.code = $1",
@@ -29,10 +28,7 @@ pub(crate) async fn load_series(
     .db()?;
     let row = row.ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
     let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
-        return Err(Error::SeriesNotFound {
-            tenant: tenant.to_owned(),
-            series: series.to_owned(),
-        });
+        return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
         tenant_id,
@@ -41,10 +37,9 @@ pub(crate) async fn load_series(
         series_code: series.to_owned(),
         time_zone,
         format,
-        reset: reset.parse().map_err(|_| Error::Storage {
-            backend: "postgres",
-            detail: format!("bad reset policy {reset}"),
-        })?,
+        reset: reset
+            .parse()
+            .map_err(|_| Error::Storage { backend: "postgres", detail: format!("bad reset policy {reset}") })?,
     })
 }
 
@@ -55,48 +50,48 @@ async fn customer_id(conn: &mut PgConnection, series: &SeriesContext, code: &str
         .fetch_optional(conn)
         .await
         .db()?
-        .ok_or_else(|| Error::CustomerNotFound {
-            tenant: series.tenant_code.clone(),
-            customer: code.to_owned(),
-        })
+        .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
 }
 
-/// Moves the series' last issue date to `date`, refusing an earlier date. Takes the series row lock.
-async fn claim_date(
+/// Moves the series' last issue date to `date` (refusing an earlier one) and takes the next position of
+/// `period`, in one statement: the series row lock, then the counter row lock, one round trip.
+async fn claim_next_position(
     conn: &mut PgConnection,
     series: &SeriesContext,
     date: NaiveDate,
-) -> Result<()> {
-    let moved = sqlx::query(
-        "UPDATE invoice_series SET last_issue_date = $2
-          WHERE id = $1 AND (last_issue_date IS NULL OR last_issue_date <= $2)",
+    period: &str,
+) -> Result<i64> {
+    let seq: Option<i64> = sqlx::query_scalar(
+        "WITH claimed AS (
+             UPDATE invoice_series SET last_issue_date = $2
+              WHERE id = $1 AND (last_issue_date IS NULL OR last_issue_date <= $2)
+             RETURNING id, tenant_id
+         )
+         INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
+         SELECT tenant_id, id, $3, 2 FROM claimed
+         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + 1
+         RETURNING next_value - 1",
     )
     .bind(series.series_id)
     .bind(date)
-    .execute(&mut *conn)
+    .bind(period)
+    .fetch_optional(&mut *conn)
     .await
-    .db()?
-    .rows_affected();
-    if moved == 1 {
-        return Ok(());
+    .db()?;
+    if let Some(seq) = seq {
+        return Ok(seq);
     }
-    let last: NaiveDate =
-        sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
-            .bind(series.series_id)
-            .fetch_one(conn)
-            .await
-            .db()?;
+    let last: NaiveDate = sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
+        .bind(series.series_id)
+        .fetch_one(conn)
+        .await
+        .db()?;
     Err(series.out_of_order(date, last))
 }
 
 /// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
 /// returns the first.
-async fn take_positions(
-    conn: &mut PgConnection,
-    series: &SeriesContext,
-    period: &str,
-    count: i64,
-) -> Result<i64> {
+async fn take_positions(conn: &mut PgConnection, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value) VALUES ($1, $2, $3, 1 + $4)
          ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + $4
@@ -111,11 +106,7 @@ async fn take_positions(
     .db()
 }
 
-async fn load_reservation(
-    conn: &mut PgConnection,
-    tenant_id: i64,
-    id: i64,
-) -> Result<ReservationRow> {
+async fn load_reservation(conn: &mut PgConnection, tenant_id: i64, id: i64) -> Result<ReservationRow> {
     let row: Option<(i64, i64, String, NaiveDate, i64, i64, bool)> = sqlx::query_as(
         "SELECT id, series_id, period, reserved_on, first_seq, last_seq, released_at IS NOT NULL
            FROM number_reservations WHERE id = $1 AND tenant_id = $2",
@@ -127,15 +118,7 @@ async fn load_reservation(
     .db()?;
     let (id, series_id, period, reserved_on, first_seq, last_seq, released) =
         row.ok_or(Error::ReservationNotFound(id))?;
-    Ok(ReservationRow {
-        id,
-        series_id,
-        period,
-        reserved_on,
-        first_seq,
-        last_seq,
-        released,
-    })
+    Ok(ReservationRow { id, series_id, period, reserved_on, first_seq, last_seq, released })
 }
 
 /// Checks and takes a reserved position for an invoice dated `date`.
@@ -146,14 +129,12 @@ async fn take_reserved(
     date: NaiveDate,
 ) -> Result<i64> {
     // Lock the series first, as every numbering write does, then look at the reservation.
-    sqlx::query(
-        "UPDATE invoice_series SET last_issue_date = GREATEST(last_issue_date, $2) WHERE id = $1",
-    )
-    .bind(series.series_id)
-    .bind(date)
-    .execute(&mut *conn)
-    .await
-    .db()?;
+    sqlx::query("UPDATE invoice_series SET last_issue_date = GREATEST(last_issue_date, $2) WHERE id = $1")
+        .bind(series.series_id)
+        .bind(date)
+        .execute(&mut *conn)
+        .await
+        .db()?;
     let reservation = load_reservation(conn, series.tenant_id, slot.reservation).await?;
     reservation.admit(series, slot.seq, date)?;
     let taken: bool = sqlx::query_scalar(
@@ -167,10 +148,7 @@ async fn take_reserved(
     .await
     .db()?;
     if taken {
-        return Err(Error::ReservedNumberUnavailable {
-            reservation: slot.reservation,
-            seq: slot.seq,
-        });
+        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
     }
     let lower: Option<NaiveDate> = sqlx::query_scalar(
         "SELECT max(issue_date) FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq < $4",
@@ -209,22 +187,32 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     let date = series.issue_date(request.issue_date)?;
     let period = series.period(date);
 
-    // Locks from here on: series row, then counter row, both held until commit.
+    // Locks from here on: series row, then counter row, both held until commit, which comes two
+    // statements later.
     let seq = match request.reserved {
-        None => {
-            claim_date(&mut tx, &series, date).await?;
-            take_positions(&mut tx, &series, &period, 1).await?
-        }
+        None => claim_next_position(&mut tx, &series, date, &period).await?,
         Some(slot) => take_reserved(&mut tx, &series, slot, date).await?,
     };
     let number = series.number(date, seq)?;
     let created_at = now();
     let totals = &draft.totals;
+    // The invoice and all its lines in one statement: the last round trip before commit.
+    let column =
+        |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
-                               net_total, tax_total, total, reservation_id, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         RETURNING id",
+        "WITH invoice AS (
+             INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
+                                   net_total, tax_total, total, reservation_id, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             RETURNING id
+         ), lines AS (
+             INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
+                                        net_amount, tax_amount)
+             SELECT invoice.id, l.* FROM invoice,
+                    UNNEST($15::int4[], $16::text[], $17::numeric[], $18::numeric[], $19::numeric[],
+                           $20::numeric[], $21::numeric[]) AS l
+         )
+         SELECT id FROM invoice",
     )
     .bind(series.tenant_id)
     .bind(series.series_id)
@@ -240,20 +228,6 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .bind(request.reserved.map(|slot| slot.reservation))
     .bind(&request.user)
     .bind(created_at)
-    .fetch_one(&mut *tx)
-    .await
-    .db()?;
-    // All lines in one statement, so the counter lock is held for as few round trips as possible.
-    let column = |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| {
-        totals.lines.iter().map(f).collect::<Vec<_>>()
-    };
-    sqlx::query(
-        "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
-                                    net_amount, tax_amount)
-         SELECT $1, * FROM UNNEST($2::int4[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[],
-                                  $7::numeric[], $8::numeric[])",
-    )
-    .bind(id)
     .bind(totals.lines.iter().map(|l| l.line_no as i32).collect::<Vec<_>>())
     .bind(totals.lines.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
     .bind(column(|l| l.quantity))
@@ -261,7 +235,7 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .bind(column(|l| l.tax_rate))
     .bind(column(|l| l.net_amount))
     .bind(column(|l| l.tax_amount))
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await
     .db()?;
     tx.commit().await.db()?;
@@ -335,7 +309,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     .ok_or(Error::ReservationNotFound(id))?;
     let series = load_series(&mut tx, tenant, &series_code).await?;
     // The series row first, like an issue under this reservation would.
-    sqlx::query("SELECT 1 FROM invoice_series WHERE id = $1 FOR UPDATE")
+    sqlx::query("SELECT 1 FROM invoice_series WHERE id = $1 FOR NO KEY UPDATE")
         .bind(series.series_id)
         .execute(&mut *tx)
         .await
@@ -364,10 +338,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     .await
     .db()?;
     let unused = reservation.unused(&issued);
-    let voided = unused
-        .iter()
-        .map(|seq| series.number(reservation.reserved_on, *seq))
-        .collect::<Result<Vec<_>>>()?;
+    let voided = unused.iter().map(|seq| series.number(reservation.reserved_on, *seq)).collect::<Result<Vec<_>>>()?;
     sqlx::query(
         "INSERT INTO voided_numbers (tenant_id, series_id, period, seq, number, reason, reservation_id,
                                      voided_by, voided_at)
@@ -401,12 +372,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     })
 }
 
-pub(crate) async fn bare_increment(
-    pool: &PgPool,
-    tenant: &str,
-    series: &str,
-    period: &str,
-) -> Result<i64> {
+pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {
     let mut tx = pool.begin().await.db()?;
     let value: Option<i64> = sqlx::query_scalar(
         "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
@@ -422,8 +388,5 @@ pub(crate) async fn bare_increment(
     .await
     .db()?;
     tx.commit().await.db()?;
-    value.ok_or_else(|| Error::SeriesNotFound {
-        tenant: tenant.to_owned(),
-        series: series.to_owned(),
-    })
+    value.ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() })
 }

@@ -1,7 +1,9 @@
 //! Gapless numbering on SQLite. Twin of `postgres.rs`; the invariant is in `mod.rs`.
 //!
 //! Every function here runs inside a `BEGIN IMMEDIATE` transaction opened by `SqliteStore::write`, which
-//! already excludes every other writer; the statement order still mirrors the Postgres twin.
+//! already excludes every other writer; the statement order still mirrors the Postgres twin. Postgres
+//! merges some neighbouring statements into one to save round trips while it holds row locks; an
+//! in-process SQLite has no round trips to save, so here each step stays a statement of its own.
 
 use chrono::NaiveDate;
 use ledgerdesk_types::IssuedInvoice;
@@ -12,11 +14,7 @@ use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
 
-pub(crate) fn load_series(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    series: &str,
-) -> Result<SeriesContext> {
+pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> Result<SeriesContext> {
     let row = tx
         .query_row(
             "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
@@ -37,10 +35,7 @@ pub(crate) fn load_series(
         .db()?
         .ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
     let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
-        return Err(Error::SeriesNotFound {
-            tenant: tenant.to_owned(),
-            series: series.to_owned(),
-        });
+        return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
         tenant_id,
@@ -49,25 +44,17 @@ pub(crate) fn load_series(
         series_code: series.to_owned(),
         time_zone,
         format,
-        reset: reset.parse().map_err(|_| Error::Storage {
-            backend: "sqlite",
-            detail: format!("bad reset policy {reset}"),
-        })?,
+        reset: reset
+            .parse()
+            .map_err(|_| Error::Storage { backend: "sqlite", detail: format!("bad reset policy {reset}") })?,
     })
 }
 
 fn customer_id(tx: &Transaction<'_>, series: &SeriesContext, code: &str) -> Result<i64> {
-    tx.query_row(
-        "SELECT id FROM customers WHERE tenant_id = ?1 AND code = ?2",
-        (series.tenant_id, code),
-        |r| r.get(0),
-    )
-    .optional()
-    .db()?
-    .ok_or_else(|| Error::CustomerNotFound {
-        tenant: series.tenant_code.clone(),
-        customer: code.to_owned(),
-    })
+    tx.query_row("SELECT id FROM customers WHERE tenant_id = ?1 AND code = ?2", (series.tenant_id, code), |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
 }
 
 /// Moves the series' last issue date to `date`, refusing an earlier date.
@@ -83,23 +70,14 @@ fn claim_date(tx: &Transaction<'_>, series: &SeriesContext, date: NaiveDate) -> 
         return Ok(());
     }
     let last: NaiveDate = tx
-        .query_row(
-            "SELECT last_issue_date FROM invoice_series WHERE id = ?1",
-            [series.series_id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT last_issue_date FROM invoice_series WHERE id = ?1", [series.series_id], |r| r.get(0))
         .db()?;
     Err(series.out_of_order(date, last))
 }
 
 /// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
 /// returns the first.
-fn take_positions(
-    tx: &Transaction<'_>,
-    series: &SeriesContext,
-    period: &str,
-    count: i64,
-) -> Result<i64> {
+fn take_positions(tx: &Transaction<'_>, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
     tx.query_row(
         "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value) VALUES (?1, ?2, ?3, 1 + ?4)
          ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = next_value + ?4
@@ -133,12 +111,7 @@ fn load_reservation(tx: &Transaction<'_>, tenant_id: i64, id: i64) -> Result<Res
 }
 
 /// Checks and takes a reserved position for an invoice dated `date`.
-fn take_reserved(
-    tx: &Transaction<'_>,
-    series: &SeriesContext,
-    slot: ReservedSlot,
-    date: NaiveDate,
-) -> Result<i64> {
+fn take_reserved(tx: &Transaction<'_>, series: &SeriesContext, slot: ReservedSlot, date: NaiveDate) -> Result<i64> {
     // Lock the series first, as every numbering write does, then look at the reservation.
     tx.execute(
         "UPDATE invoice_series SET last_issue_date = max(coalesce(last_issue_date, ?2), ?2) WHERE id = ?1",
@@ -147,12 +120,7 @@ fn take_reserved(
     .db()?;
     let reservation = load_reservation(tx, series.tenant_id, slot.reservation)?;
     reservation.admit(series, slot.seq, date)?;
-    let scope = (
-        series.tenant_id,
-        series.series_id,
-        &reservation.period,
-        slot.seq,
-    );
+    let scope = (series.tenant_id, series.series_id, &reservation.period, slot.seq);
     let taken: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq = ?4)",
@@ -161,10 +129,7 @@ fn take_reserved(
         )
         .db()?;
     if taken {
-        return Err(Error::ReservedNumberUnavailable {
-            reservation: slot.reservation,
-            seq: slot.seq,
-        });
+        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
     }
     let lower: Option<NaiveDate> = tx
         .query_row(
@@ -190,11 +155,7 @@ fn take_reserved(
 pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice> {
     let request = &draft.request;
     let series = load_series(tx, &request.tenant, &request.series)?;
-    let customer = request
-        .customer
-        .as_deref()
-        .map(|code| customer_id(tx, &series, code))
-        .transpose()?;
+    let customer = request.customer.as_deref().map(|code| customer_id(tx, &series, code)).transpose()?;
     let date = series.issue_date(request.issue_date)?;
     let period = series.period(date);
 
@@ -315,21 +276,13 @@ pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -
         .ok_or(Error::ReservationNotFound(id))?;
     let series = load_series(tx, tenant, &series_code)?;
     // The series row first, like an issue under this reservation would.
-    tx.execute(
-        "UPDATE invoice_series SET last_issue_date = last_issue_date WHERE id = ?1",
-        [series.series_id],
-    )
-    .db()?;
+    tx.execute("UPDATE invoice_series SET last_issue_date = last_issue_date WHERE id = ?1", [series.series_id]).db()?;
     let reservation = load_reservation(tx, series.tenant_id, id)?;
     if reservation.released {
         return Err(Error::ReservationReleased(id));
     }
     let released_at = now();
-    tx.execute(
-        "UPDATE number_reservations SET released_at = ?2 WHERE id = ?1",
-        (id, released_at),
-    )
-    .db()?;
+    tx.execute("UPDATE number_reservations SET released_at = ?2 WHERE id = ?1", (id, released_at)).db()?;
     let issued = tx
         .prepare(
             "SELECT seq FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3
@@ -337,13 +290,7 @@ pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -
         )
         .db()?
         .query_map(
-            (
-                series.tenant_id,
-                series.series_id,
-                &reservation.period,
-                reservation.first_seq,
-                reservation.last_seq,
-            ),
+            (series.tenant_id, series.series_id, &reservation.period, reservation.first_seq, reservation.last_seq),
             |r| r.get(0),
         )
         .db()?
@@ -389,12 +336,7 @@ pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -
     })
 }
 
-pub(crate) fn bare_increment(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    series: &str,
-    period: &str,
-) -> Result<i64> {
+pub(crate) fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
     tx.query_row(
         "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value)
          SELECT t.id, s.id, ?3, 2 FROM tenants t JOIN invoice_series s ON s.tenant_id = t.id
@@ -406,8 +348,5 @@ pub(crate) fn bare_increment(
     )
     .optional()
     .db()?
-    .ok_or_else(|| Error::SeriesNotFound {
-        tenant: tenant.to_owned(),
-        series: series.to_owned(),
-    })
+    .ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() })
 }
