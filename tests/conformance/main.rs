@@ -41,6 +41,7 @@ conformance! {
     processes::four_cli_processes_issue_into_one_database,
     reservations::released_numbers_are_voided_never_silent_gaps,
     reservations::reserved_numbers_obey_their_block_period_and_dates,
+    reservations::reservations_issues_and_releases_racing_keep_the_audit_clean,
     money::stored_amounts_follow_the_rounding_rule,
     money::bad_input_is_refused_and_writes_nothing,
     money::list_pages_newest_first,

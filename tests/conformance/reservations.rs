@@ -92,3 +92,40 @@ pub async fn reserved_numbers_obey_their_block_period_and_dates(kind: Kind) {
     assert_eq!(audit.reserved, vec![1, 3]);
     assert_eq!(audit.count, 2);
 }
+
+pub async fn reservations_issues_and_releases_racing_keep_the_audit_clean(kind: Kind) {
+    let db = TestDb::fresh(kind).await;
+    let store = db.open_with(ledgerdesk_core::StoreOptions { max_connections: 16, ..Default::default() }).await;
+    seed(&store, "ACME").await;
+    let on = date(2026, 11, 3);
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..20 {
+                store.issue_invoice(invoice("ACME", on)).await.expect("regular issue");
+            }
+        }));
+    }
+    for _ in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                let block = store.reserve_numbers(reserve(3, on)).await.expect("reserve");
+                let mut batch = invoice("ACME", on);
+                batch.reserved = Some(ReservedSlot { reservation: block.id, seq: block.first_seq + 1 });
+                store.issue_invoice(batch).await.expect("issue under the reservation");
+                store.release_reservation("ACME", block.id, "batch").await.expect("release");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let audit = audit_of(&store, "ACME", "INV", "202611").await;
+    assert!(audit.is_clean(), "{audit:?}");
+    assert_eq!(audit.count, 6 * 20 + 4 * 5);
+    assert_eq!(audit.voided.len(), 4 * 5 * 2);
+    assert!(audit.reserved.is_empty());
+    assert_eq!(audit.last, Some(audit.next_value - 1));
+}

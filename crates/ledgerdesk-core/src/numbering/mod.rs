@@ -23,12 +23,12 @@ pub mod sqlite;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use ledgerdesk_types::invoice::compute_totals;
-use ledgerdesk_types::{InvoiceTotals, ResetPolicy};
+use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, ResetPolicy};
 
 use crate::catalog::validate_code;
 use crate::error::{Error, Result};
 use crate::format::{NumberFormat, period_of};
-use crate::model::{IssueInvoice, ReserveNumbers};
+use crate::model::{IssueInvoice, Reservation, ReserveNumbers, ReservedSlot};
 
 /// Most numbers one reservation may take.
 pub const MAX_RESERVATION: i64 = 10_000;
@@ -163,25 +163,84 @@ impl ReservationRow {
     }
 }
 
-/// Checks that a reserved position dated `date` sits between the dates of its issued neighbours.
-pub(crate) fn check_between_neighbours(
-    series: &SeriesContext,
-    date: NaiveDate,
-    lower: Option<NaiveDate>,
-    upper: Option<(String, NaiveDate)>,
-) -> Result<()> {
-    if let Some(last) = lower.filter(|last| date < *last) {
-        return Err(series.out_of_order(date, last));
+/// What the database knows around a reserved position: whether it is issued already, the latest date
+/// below it and the earliest-dated number above it, in the same period.
+#[derive(Debug, Clone)]
+pub(crate) struct Neighbours {
+    pub taken: bool,
+    pub lower_date: Option<NaiveDate>,
+    pub upper: Option<(String, NaiveDate)>,
+}
+
+impl Neighbours {
+    /// Admits an invoice dated `date` at `slot` only if the position is free and the date lies between
+    /// those of its issued neighbours, so that numbers keep following dates.
+    pub fn admit(self, series: &SeriesContext, slot: ReservedSlot, date: NaiveDate) -> Result<()> {
+        if self.taken {
+            return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
+        }
+        if let Some(last) = self.lower_date.filter(|last| date < *last) {
+            return Err(series.out_of_order(date, last));
+        }
+        if let Some((next_number, next_date)) = self.upper.filter(|(_, next)| date > *next) {
+            return Err(Error::IssueDateAfterLaterNumber {
+                series: series.series_code.clone(),
+                issue_date: date,
+                next_number,
+                next_date,
+            });
+        }
+        Ok(())
     }
-    if let Some((next_number, next_date)) = upper.filter(|(_, next)| date > *next) {
-        return Err(Error::IssueDateAfterLaterNumber {
-            series: series.series_code.clone(),
-            issue_date: date,
-            next_number,
-            next_date,
-        });
+}
+
+/// Where an invoice lands: decided under the locks, written by the insert, returned to the caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub date: NaiveDate,
+    pub period: String,
+    pub seq: i64,
+    pub number: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Draft {
+    /// The issued invoice as the caller sees it: exactly what was written.
+    pub fn issued(&self, series: SeriesContext, placement: Placement, id: i64) -> IssuedInvoice {
+        let (request, totals) = (&self.request, &self.totals);
+        IssuedInvoice {
+            id,
+            number: placement.number,
+            tenant: series.tenant_code,
+            series: series.series_code,
+            period: placement.period,
+            seq: placement.seq,
+            customer: request.customer.clone(),
+            issue_date: placement.date,
+            currency: request.currency,
+            net_total: totals.net_total,
+            tax_total: totals.tax_total,
+            total: totals.total,
+            created_by: request.user.clone(),
+            created_at: placement.created_at,
+            lines: totals.lines.clone(),
+        }
     }
-    Ok(())
+}
+
+impl SeriesContext {
+    /// A reservation of this series, as returned to the caller.
+    pub fn reservation(&self, row: &ReservationRow, released_at: Option<DateTime<Utc>>) -> Reservation {
+        Reservation {
+            id: row.id,
+            tenant: self.tenant_code.clone(),
+            series: self.series_code.clone(),
+            period: row.period.clone(),
+            first_seq: row.first_seq,
+            last_seq: row.last_seq,
+            released_at,
+        }
+    }
 }
 
 /// The time recorded on a write, truncated to the microsecond that both databases keep, so what is read

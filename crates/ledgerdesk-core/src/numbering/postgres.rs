@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use ledgerdesk_types::IssuedInvoice;
 use sqlx::{PgConnection, PgPool};
 
-use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, now, void_reason};
+use super::{Draft, Neighbours, Placement, ReservationRow, SeriesContext, now, void_reason};
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
@@ -137,42 +137,26 @@ async fn take_reserved(
         .db()?;
     let reservation = load_reservation(conn, series.tenant_id, slot.reservation).await?;
     reservation.admit(series, slot.seq, date)?;
-    let taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq = $4)",
-    )
-    .bind(series.tenant_id)
-    .bind(series.series_id)
-    .bind(&reservation.period)
-    .bind(slot.seq)
-    .fetch_one(&mut *conn)
-    .await
-    .db()?;
-    if taken {
-        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
-    }
-    let lower: Option<NaiveDate> = sqlx::query_scalar(
-        "SELECT max(issue_date) FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq < $4",
-    )
-    .bind(series.tenant_id)
-    .bind(series.series_id)
-    .bind(&reservation.period)
-    .bind(slot.seq)
-    .fetch_one(&mut *conn)
-    .await
-    .db()?;
-    let upper: Option<(String, NaiveDate)> = sqlx::query_as(
-        "SELECT number, issue_date FROM invoices
-          WHERE tenant_id = $1 AND series_id = $2 AND period = $3 AND seq > $4
-          ORDER BY issue_date LIMIT 1",
-    )
-    .bind(series.tenant_id)
-    .bind(series.series_id)
-    .bind(&reservation.period)
-    .bind(slot.seq)
-    .fetch_optional(&mut *conn)
-    .await
-    .db()?;
-    check_between_neighbours(series, date, lower, upper)?;
+    let (taken, lower_date, upper_number, upper_date): (bool, Option<NaiveDate>, Option<String>, Option<NaiveDate>) =
+        sqlx::query_as(
+            "WITH period AS (
+                 SELECT seq, number, issue_date FROM invoices WHERE tenant_id = $1 AND series_id = $2 AND period = $3
+             ), upper AS (
+                 SELECT number, issue_date FROM period WHERE seq > $4 ORDER BY issue_date, seq LIMIT 1
+             )
+             SELECT EXISTS (SELECT 1 FROM period WHERE seq = $4),
+                    (SELECT max(issue_date) FROM period WHERE seq < $4),
+                    (SELECT number FROM upper),
+                    (SELECT issue_date FROM upper)",
+        )
+        .bind(series.tenant_id)
+        .bind(series.series_id)
+        .bind(&reservation.period)
+        .bind(slot.seq)
+        .fetch_one(&mut *conn)
+        .await
+        .db()?;
+    Neighbours { taken, lower_date, upper: upper_number.zip(upper_date) }.admit(series, slot, date)?;
     Ok(slot.seq)
 }
 
@@ -193,8 +177,7 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
         None => claim_next_position(&mut tx, &series, date, &period).await?,
         Some(slot) => take_reserved(&mut tx, &series, slot, date).await?,
     };
-    let number = series.number(date, seq)?;
-    let created_at = now();
+    let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
     // The invoice and all its lines in one statement: the last round trip before commit.
     let column =
@@ -216,18 +199,18 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     )
     .bind(series.tenant_id)
     .bind(series.series_id)
-    .bind(&period)
-    .bind(seq)
-    .bind(&number)
+    .bind(&placement.period)
+    .bind(placement.seq)
+    .bind(&placement.number)
     .bind(customer)
-    .bind(date)
+    .bind(placement.date)
     .bind(request.currency.code())
     .bind(totals.net_total)
     .bind(totals.tax_total)
     .bind(totals.total)
     .bind(request.reserved.map(|slot| slot.reservation))
     .bind(&request.user)
-    .bind(created_at)
+    .bind(placement.created_at)
     .bind(totals.lines.iter().map(|l| l.line_no as i32).collect::<Vec<_>>())
     .bind(totals.lines.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
     .bind(column(|l| l.quantity))
@@ -239,23 +222,7 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .await
     .db()?;
     tx.commit().await.db()?;
-    Ok(IssuedInvoice {
-        id,
-        number,
-        tenant: series.tenant_code,
-        series: series.series_code,
-        period,
-        seq,
-        customer: request.customer.clone(),
-        issue_date: date,
-        currency: request.currency,
-        net_total: totals.net_total,
-        tax_total: totals.tax_total,
-        total: totals.total,
-        created_by: request.user.clone(),
-        created_at,
-        lines: totals.lines.clone(),
-    })
+    Ok(draft.issued(series, placement, id))
 }
 
 pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation> {
@@ -282,15 +249,16 @@ pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<R
     .await
     .db()?;
     tx.commit().await.db()?;
-    Ok(Reservation {
+    let row = ReservationRow {
         id,
-        tenant: series.tenant_code,
-        series: series.series_code,
+        series_id: series.series_id,
         period,
+        reserved_on: date,
         first_seq,
         last_seq,
-        released_at: None,
-    })
+        released: false,
+    };
+    Ok(series.reservation(&row, None))
 }
 
 pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) -> Result<Released> {
@@ -357,19 +325,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     .await
     .db()?;
     tx.commit().await.db()?;
-    Ok(Released {
-        reservation: Reservation {
-            id,
-            tenant: series.tenant_code,
-            series: series.series_code,
-            period: reservation.period,
-            first_seq: reservation.first_seq,
-            last_seq: reservation.last_seq,
-            released_at: Some(released_at),
-        },
-        issued,
-        voided,
-    })
+    Ok(Released { reservation: series.reservation(&reservation, Some(released_at)), issued, voided })
 }
 
 pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use ledgerdesk_types::IssuedInvoice;
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Draft, ReservationRow, SeriesContext, check_between_neighbours, now, void_reason};
+use super::{Draft, Neighbours, Placement, ReservationRow, SeriesContext, now, void_reason};
 use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
@@ -120,35 +120,25 @@ fn take_reserved(tx: &Transaction<'_>, series: &SeriesContext, slot: ReservedSlo
     .db()?;
     let reservation = load_reservation(tx, series.tenant_id, slot.reservation)?;
     reservation.admit(series, slot.seq, date)?;
-    let scope = (series.tenant_id, series.series_id, &reservation.period, slot.seq);
-    let taken: bool = tx
+    let neighbours = tx
         .query_row(
-            "SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq = ?4)",
-            scope,
-            |r| r.get(0),
+            "WITH period AS (
+                 SELECT seq, number, issue_date FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3
+             ), upper AS (
+                 SELECT number, issue_date FROM period WHERE seq > ?4 ORDER BY issue_date, seq LIMIT 1
+             )
+             SELECT EXISTS (SELECT 1 FROM period WHERE seq = ?4),
+                    (SELECT max(issue_date) FROM period WHERE seq < ?4),
+                    (SELECT number FROM upper),
+                    (SELECT issue_date FROM upper)",
+            (series.tenant_id, series.series_id, &reservation.period, slot.seq),
+            |r| {
+                let upper: (Option<String>, Option<NaiveDate>) = (r.get(2)?, r.get(3)?);
+                Ok(Neighbours { taken: r.get(0)?, lower_date: r.get(1)?, upper: upper.0.zip(upper.1) })
+            },
         )
         .db()?;
-    if taken {
-        return Err(Error::ReservedNumberUnavailable { reservation: slot.reservation, seq: slot.seq });
-    }
-    let lower: Option<NaiveDate> = tx
-        .query_row(
-            "SELECT max(issue_date) FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq < ?4",
-            scope,
-            |r| r.get(0),
-        )
-        .db()?;
-    let upper: Option<(String, NaiveDate)> = tx
-        .query_row(
-            "SELECT number, issue_date FROM invoices
-              WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3 AND seq > ?4
-              ORDER BY issue_date LIMIT 1",
-            scope,
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .db()?;
-    check_between_neighbours(series, date, lower, upper)?;
+    neighbours.admit(series, slot, date)?;
     Ok(slot.seq)
 }
 
@@ -167,8 +157,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
         }
         Some(slot) => take_reserved(tx, &series, slot, date)?,
     };
-    let number = series.number(date, seq)?;
-    let created_at = now();
+    let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
     let id: i64 = tx
         .query_row(
@@ -179,18 +168,18 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
             rusqlite::params![
                 series.tenant_id,
                 series.series_id,
-                period,
-                seq,
-                number,
+                placement.period,
+                placement.seq,
+                placement.number,
                 customer,
-                date,
+                placement.date,
                 request.currency.code(),
                 totals.net_total.to_string(),
                 totals.tax_total.to_string(),
                 totals.total.to_string(),
                 request.reserved.map(|slot| slot.reservation),
                 request.user,
-                created_at,
+                placement.created_at,
             ],
             |r| r.get(0),
         )
@@ -216,23 +205,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
             ))
             .db()?;
     }
-    Ok(IssuedInvoice {
-        id,
-        number,
-        tenant: series.tenant_code,
-        series: series.series_code,
-        period,
-        seq,
-        customer: request.customer.clone(),
-        issue_date: date,
-        currency: request.currency,
-        net_total: totals.net_total,
-        tax_total: totals.tax_total,
-        total: totals.total,
-        created_by: request.user.clone(),
-        created_at,
-        lines: totals.lines.clone(),
-    })
+    Ok(draft.issued(series, placement, id))
 }
 
 pub(crate) fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation> {
@@ -250,15 +223,16 @@ pub(crate) fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<
             |r| r.get(0),
         )
         .db()?;
-    Ok(Reservation {
+    let row = ReservationRow {
         id,
-        tenant: series.tenant_code,
-        series: series.series_code,
+        series_id: series.series_id,
         period,
+        reserved_on: date,
         first_seq,
         last_seq,
-        released_at: None,
-    })
+        released: false,
+    };
+    Ok(series.reservation(&row, None))
 }
 
 pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Released> {
@@ -321,19 +295,7 @@ pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -
             .db()?;
         voided.push(number);
     }
-    Ok(Released {
-        reservation: Reservation {
-            id,
-            tenant: series.tenant_code,
-            series: series.series_code,
-            period: reservation.period,
-            first_seq: reservation.first_seq,
-            last_seq: reservation.last_seq,
-            released_at: Some(released_at),
-        },
-        issued,
-        voided,
-    })
+    Ok(Released { reservation: series.reservation(&reservation, Some(released_at)), issued, voided })
 }
 
 pub(crate) fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
