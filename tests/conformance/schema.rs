@@ -77,4 +77,9 @@ pub async fn master_data_creation_is_idempotent(kind: Kind) {
     assert_eq!(err.code(), "invalid_input");
     seed(&store, "GLOBEX").await;
     seed(&store, "GLOBEX").await;
+    let series: Vec<String> = store.list_series("GLOBEX").await.unwrap().into_iter().map(|s| s.code).collect();
+    assert_eq!(series, ["INV"]);
+    let customers = store.list_customers("GLOBEX").await.unwrap();
+    assert_eq!((customers.len(), customers[0].code.as_str()), (1, "C1"));
+    assert_eq!(store.list_series("NOPE").await.unwrap_err().code(), "tenant_not_found");
 }

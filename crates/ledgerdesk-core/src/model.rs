@@ -2,6 +2,7 @@
 //! UI shares (those live in `ledgerdesk_types`).
 
 use chrono::{DateTime, NaiveDate, Utc};
+pub use ledgerdesk_types::catalog::{Customer, Series, Tenant};
 use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use serde::{Deserialize, Serialize};
 
@@ -27,19 +28,6 @@ pub struct NewTenant {
     pub time_zone: String,
 }
 
-/// A stored tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tenant {
-    /// Database id.
-    pub id: i64,
-    /// Short code.
-    pub code: String,
-    /// Legal name.
-    pub name: String,
-    /// IANA time zone.
-    pub time_zone: String,
-}
-
 /// An invoice series to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSeries {
@@ -53,23 +41,6 @@ pub struct NewSeries {
     pub reset: ResetPolicy,
 }
 
-/// A stored series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Series {
-    /// Database id.
-    pub id: i64,
-    /// Tenant code.
-    pub tenant: String,
-    /// Series code.
-    pub code: String,
-    /// Number template.
-    pub format: String,
-    /// Reset policy.
-    pub reset: ResetPolicy,
-    /// Date of the latest issued invoice; no new issue may be dated earlier.
-    pub last_issue_date: Option<NaiveDate>,
-}
-
 /// A customer to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCustomer {
@@ -80,21 +51,6 @@ pub struct NewCustomer {
     /// Legal name.
     pub name: String,
     /// VAT or tax number, when known.
-    pub tax_id: Option<String>,
-}
-
-/// A stored customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Customer {
-    /// Database id.
-    pub id: i64,
-    /// Tenant code.
-    pub tenant: String,
-    /// Customer code.
-    pub code: String,
-    /// Legal name.
-    pub name: String,
-    /// Tax number.
     pub tax_id: Option<String>,
 }
 

@@ -88,6 +88,12 @@ pub trait Store: Send + Sync {
     /// Creates a customer, or returns the identical one that exists.
     fn add_customer(&self, customer: NewCustomer) -> impl Future<Output = Result<Created<Customer>>> + Send;
 
+    /// The series of a tenant, by code.
+    fn list_series(&self, tenant: &str) -> impl Future<Output = Result<Vec<Series>>> + Send;
+
+    /// The customers of a tenant, by code.
+    fn list_customers(&self, tenant: &str) -> impl Future<Output = Result<Vec<Customer>>> + Send;
+
     /// Issues an invoice: its number is taken in the same transaction that writes it, so a failed issue
     /// consumes no number.
     fn issue_invoice(&self, request: IssueInvoice) -> impl Future<Output = Result<IssuedInvoice>> + Send;
@@ -170,6 +176,12 @@ impl Store for AnyStore {
     }
     async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
         dispatch!(self, s => s.add_customer(customer))
+    }
+    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
+        dispatch!(self, s => s.list_series(tenant))
+    }
+    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
+        dispatch!(self, s => s.list_customers(tenant))
     }
     async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
         dispatch!(self, s => s.issue_invoice(request))

@@ -4,12 +4,16 @@
 //! The UI computes live invoice totals with the very functions the backend uses to store them.
 //!
 //! # Layout
+//! - [`api`]: the desktop's requests and settings.
+//! - [`catalog`]: tenants, series and customers.
 //! - [`money`]: currencies, their minor units and the one rounding rule.
 //! - [`invoice`]: the issue request, its validation and totals, and what an issued invoice looks like.
 //! - [`numbering`]: series reset policies and the continuity audit report.
 //! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod catalog;
 pub mod error;
 pub mod invoice;
 pub mod money;

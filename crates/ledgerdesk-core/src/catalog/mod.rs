@@ -64,6 +64,13 @@ pub fn validate_customer(customer: &NewCustomer) -> Result<()> {
     Ok(())
 }
 
+/// Parses a reset policy read back from the database.
+pub(crate) fn reset_policy(stored: &str) -> Result<ledgerdesk_types::ResetPolicy> {
+    stored
+        .parse()
+        .map_err(|_| Error::Storage { backend: "ledgerdesk", detail: format!("unknown reset policy {stored:?}") })
+}
+
 /// `Ok(created)` when `stored` matches `wanted`, else `already_exists_differently`.
 pub(crate) fn same_or_conflict(kind: &'static str, code: &str, identical: bool) -> Result<()> {
     if identical { Ok(()) } else { Err(Error::AlreadyExistsDifferently { kind, code: code.to_owned() }) }

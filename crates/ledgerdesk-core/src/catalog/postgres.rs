@@ -1,10 +1,9 @@
 //! Tenants, series and customers on Postgres. Twin of `sqlite.rs`.
 
 use chrono::{NaiveDate, Utc};
-use ledgerdesk_types::ResetPolicy;
 use sqlx::{PgConnection, PgPool};
 
-use super::same_or_conflict;
+use super::{reset_policy, same_or_conflict};
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
@@ -69,9 +68,7 @@ pub(crate) async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created
     .await
     .db()?;
     same_or_conflict("series", &new.code, format == new.format && reset == new.reset.as_str())?;
-    let reset: ResetPolicy = reset.parse().map_err(|e: ledgerdesk_types::numbering::UnknownResetPolicy| {
-        Error::Storage { backend: "postgres", detail: e.to_string() }
-    })?;
+    let reset = reset_policy(&reset)?;
     tx.commit().await.db()?;
     Ok(Created {
         value: Series { id, tenant: new.tenant.clone(), code: new.code.clone(), format, reset, last_issue_date },
@@ -108,4 +105,36 @@ pub(crate) async fn add_customer(pool: &PgPool, new: &NewCustomer) -> Result<Cre
         value: Customer { id, tenant: new.tenant.clone(), code: new.code.clone(), name, tax_id },
         created: inserted == 1,
     })
+}
+
+pub(crate) async fn list_series(pool: &PgPool, tenant: &str) -> Result<Vec<Series>> {
+    let mut conn = pool.acquire().await.db()?;
+    let tenant_id = tenant_id(&mut conn, tenant).await?;
+    let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = sqlx::query_as(
+        "SELECT id, code, format, reset_policy, last_issue_date FROM invoice_series WHERE tenant_id = $1 ORDER BY code",
+    )
+    .bind(tenant_id)
+    .fetch_all(&mut *conn)
+    .await
+    .db()?;
+    rows.into_iter()
+        .map(|(id, code, format, reset, last_issue_date)| {
+            Ok(Series { id, tenant: tenant.to_owned(), code, format, reset: reset_policy(&reset)?, last_issue_date })
+        })
+        .collect()
+}
+
+pub(crate) async fn list_customers(pool: &PgPool, tenant: &str) -> Result<Vec<Customer>> {
+    let mut conn = pool.acquire().await.db()?;
+    let tenant_id = tenant_id(&mut conn, tenant).await?;
+    let rows: Vec<(i64, String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, code, name, tax_id FROM customers WHERE tenant_id = $1 ORDER BY code")
+            .bind(tenant_id)
+            .fetch_all(&mut *conn)
+            .await
+            .db()?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name, tax_id)| Customer { id, tenant: tenant.to_owned(), code, name, tax_id })
+        .collect())
 }

@@ -1,10 +1,9 @@
 //! Tenants, series and customers on SQLite. Twin of `postgres.rs`.
 
 use chrono::Utc;
-use ledgerdesk_types::ResetPolicy;
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::same_or_conflict;
+use super::{reset_policy, same_or_conflict};
 use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
@@ -51,9 +50,7 @@ pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Create
         )
         .db()?;
     same_or_conflict("series", &new.code, format == new.format && reset == new.reset.as_str())?;
-    let reset: ResetPolicy = reset.parse().map_err(|e: ledgerdesk_types::numbering::UnknownResetPolicy| {
-        Error::Storage { backend: "sqlite", detail: e.to_string() }
-    })?;
+    let reset = reset_policy(&reset)?;
     Ok(Created {
         value: Series { id, tenant: new.tenant.clone(), code: new.code.clone(), format, reset, last_issue_date },
         created: inserted == 1,
@@ -81,4 +78,39 @@ pub(crate) fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Cr
         value: Customer { id, tenant: new.tenant.clone(), code: new.code.clone(), name, tax_id },
         created: inserted == 1,
     })
+}
+
+pub(crate) fn list_series(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Series>> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let mut statement = tx
+        .prepare("SELECT id, code, format, reset_policy, last_issue_date FROM invoice_series WHERE tenant_id = ?1 ORDER BY code")
+        .db()?;
+    let rows = statement
+        .query_map([tenant_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?)))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    rows.into_iter()
+        .map(|(id, code, format, reset, last_issue_date)| {
+            Ok(Series { id, tenant: tenant.to_owned(), code, format, reset: reset_policy(&reset)?, last_issue_date })
+        })
+        .collect()
+}
+
+pub(crate) fn list_customers(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Customer>> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let mut statement =
+        tx.prepare("SELECT id, code, name, tax_id FROM customers WHERE tenant_id = ?1 ORDER BY code").db()?;
+    let rows = statement
+        .query_map([tenant_id], |r| {
+            Ok(Customer {
+                id: r.get(0)?,
+                tenant: tenant.to_owned(),
+                code: r.get(1)?,
+                name: r.get(2)?,
+                tax_id: r.get(3)?,
+            })
+        })
+        .db()?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().db()
 }

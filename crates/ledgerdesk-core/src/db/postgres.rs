@@ -5,8 +5,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection as _, PgConnection, PgPool};
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -68,12 +68,16 @@ impl PgStore {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|_| Error::InvalidDatabaseUrl(url.to_owned()))?
             .options([("lock_timeout", lock_timeout_ms.as_str())]);
+        let unavailable = |e: sqlx::Error| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() };
+        // One direct attempt first: the pool would keep retrying a refused connection until its acquire
+        // timeout, and a user testing a wrong URL should hear so at once.
+        PgConnection::connect_with(&connect).await.map_err(unavailable)?.close().await.map_err(unavailable)?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect)
             .await
-            .map_err(|e| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() })?;
+            .map_err(unavailable)?;
         let store = PgStore { pool, retry: options.retry };
         store.retry.run(|attempts| Error::DatabaseBusy { attempts }, || migrate::postgres::run(&store.pool)).await?;
         Ok(store)
@@ -109,6 +113,14 @@ impl Store for PgStore {
         self.retry
             .run(|attempts| Error::DatabaseBusy { attempts }, || catalog::postgres::add_customer(&self.pool, &customer))
             .await
+    }
+
+    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
+        catalog::postgres::list_series(&self.pool, tenant).await
+    }
+
+    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
+        catalog::postgres::list_customers(&self.pool, tenant).await
     }
 
     async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {

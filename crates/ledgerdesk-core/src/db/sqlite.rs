@@ -236,6 +236,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| catalog::sqlite::list_series(tx, &tenant)).await
+    }
+
+    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| catalog::sqlite::list_customers(tx, &tenant)).await
+    }
+
     async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
         let draft = numbering::Draft::validate(request)?;
         self.write(|attempts| Error::NumberingContention { attempts }, move |tx| numbering::sqlite::issue(tx, &draft))

@@ -37,9 +37,7 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
         series_code: series.to_owned(),
         time_zone,
         format,
-        reset: reset
-            .parse()
-            .map_err(|_| Error::Storage { backend: "postgres", detail: format!("bad reset policy {reset}") })?,
+        reset: crate::catalog::reset_policy(&reset)?,
     })
 }
 

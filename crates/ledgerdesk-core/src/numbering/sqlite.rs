@@ -44,9 +44,7 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
         series_code: series.to_owned(),
         time_zone,
         format,
-        reset: reset
-            .parse()
-            .map_err(|_| Error::Storage { backend: "sqlite", detail: format!("bad reset policy {reset}") })?,
+        reset: crate::catalog::reset_policy(&reset)?,
     })
 }
 

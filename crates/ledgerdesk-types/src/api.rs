@@ -1,0 +1,101 @@
+//! What the desktop UI sends to the backend and gets back, beyond the domain types.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::invoice::LineInput;
+use crate::money::Currency;
+use crate::numbering::ResetPolicy;
+
+/// Where the desktop keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Connection {
+    /// Offline: one local SQLite file.
+    Sqlite {
+        /// Path of the file.
+        path: String,
+    },
+    /// Connected: a Postgres shared with other desktops.
+    Postgres {
+        /// `postgres://user@host/db`.
+        url: String,
+    },
+}
+
+impl Connection {
+    /// The URL the core library opens.
+    pub fn url(&self) -> String {
+        match self {
+            Connection::Sqlite { path } => format!("sqlite:{path}"),
+            Connection::Postgres { url } => url.clone(),
+        }
+    }
+}
+
+/// Language of messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// English.
+    #[default]
+    En,
+    /// Turkish.
+    Tr,
+}
+
+/// The desktop's settings, kept in a file in the OS config directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where the data lives.
+    pub connection: Connection,
+    /// The tenant whose books are open.
+    pub tenant: Option<String>,
+    /// Recorded as the author of every write.
+    pub user: String,
+    /// Language of messages.
+    pub language: Language,
+}
+
+/// A request to issue an invoice from the form; tenant and user come from the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueRequest {
+    /// Series code.
+    pub series: String,
+    /// Customer code, if any.
+    pub customer: Option<String>,
+    /// Issue date; today in the tenant's time zone when absent.
+    pub issue_date: Option<NaiveDate>,
+    /// Currency.
+    pub currency: Currency,
+    /// Lines.
+    pub lines: Vec<LineInput>,
+}
+
+/// First-run set-up: a tenant and its first series, created or confirmed identical.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupRequest {
+    /// Tenant code (the number suffix).
+    pub tenant_code: String,
+    /// Tenant legal name.
+    pub tenant_name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Series code.
+    pub series_code: String,
+    /// Number template.
+    pub series_format: String,
+    /// Reset policy.
+    pub reset: ResetPolicy,
+}
+
+/// A customer to add from the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRequest {
+    /// Customer code.
+    pub code: String,
+    /// Legal name.
+    pub name: String,
+    /// Tax number.
+    pub tax_id: Option<String>,
+}

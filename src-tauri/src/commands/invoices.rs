@@ -1,0 +1,47 @@
+//! Invoices: issue, list, show, and the continuity audit.
+
+use ledgerdesk_core::{IssueInvoice, Store};
+use ledgerdesk_types::api::IssueRequest;
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// Issues an invoice for the selected tenant, recorded under the current user.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn issue_invoice(state: State<'_, AppState>, request: IssueRequest) -> CommandResult<IssuedInvoice> {
+    let (store, tenant, user) = state.store_and_tenant().await?;
+    let request = IssueInvoice {
+        tenant,
+        series: request.series,
+        customer: request.customer.filter(|c| !c.trim().is_empty()),
+        issue_date: request.issue_date,
+        currency: request.currency,
+        lines: request.lines,
+        user,
+        reserved: None,
+    };
+    Ok(store.issue_invoice(request).await?)
+}
+
+/// One page of the selected tenant's invoices, newest first.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_invoices(state: State<'_, AppState>, query: InvoiceListQuery) -> CommandResult<Vec<InvoiceSummary>> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    Ok(store.list_invoices(&tenant, &query).await?)
+}
+
+/// One invoice with its lines.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_invoice(state: State<'_, AppState>, number: String) -> CommandResult<IssuedInvoice> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    Ok(store.get_invoice(&tenant, &number).await?)
+}
+
+/// The continuity audit of every series and period of the selected tenant.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn audit_numbering(state: State<'_, AppState>) -> CommandResult<Vec<NumberingAudit>> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    Ok(store.audit_numbering(&tenant).await?)
+}

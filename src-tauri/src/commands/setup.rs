@@ -1,0 +1,48 @@
+//! Master data from the UI: first-run set-up of a tenant and its series, customers.
+
+use ledgerdesk_core::{NewCustomer, NewSeries, NewTenant, Store};
+use ledgerdesk_types::api::{CustomerRequest, SetupRequest};
+use ledgerdesk_types::catalog::{Customer, Series};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// Creates (or confirms) a tenant and a series, and selects the tenant.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn setup_tenant(state: State<'_, AppState>, request: SetupRequest) -> CommandResult<Series> {
+    let store = state.store().await?;
+    let tenant = NewTenant { code: request.tenant_code, name: request.tenant_name, time_zone: request.time_zone };
+    let tenant = store.add_tenant(tenant).await?.value;
+    let series = NewSeries {
+        tenant: tenant.code.clone(),
+        code: request.series_code,
+        format: request.series_format,
+        reset: request.reset,
+    };
+    let series = store.add_series(series).await?.value;
+    state.select_tenant(&tenant.code).await?;
+    Ok(series)
+}
+
+/// The series of the selected tenant.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_series(state: State<'_, AppState>) -> CommandResult<Vec<Series>> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    Ok(store.list_series(&tenant).await?)
+}
+
+/// The customers of the selected tenant.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_customers(state: State<'_, AppState>) -> CommandResult<Vec<Customer>> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    Ok(store.list_customers(&tenant).await?)
+}
+
+/// Adds (or confirms) a customer of the selected tenant.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_customer(state: State<'_, AppState>, request: CustomerRequest) -> CommandResult<Customer> {
+    let (store, tenant, _) = state.store_and_tenant().await?;
+    let customer = NewCustomer { tenant, code: request.code, name: request.name, tax_id: request.tax_id };
+    Ok(store.add_customer(customer).await?.value)
+}

@@ -1,0 +1,46 @@
+//! The Ledgerdesk desktop shell: Tauri 2 around `ledgerdesk-core`.
+//!
+//! Commands are thin: deserialize, call the core library, serialize. Errors reach the UI as
+//! `{code, message, message_tr, details}`.
+//!
+//! # Layout
+//! - [`state`]: the open store and the settings, held in Tauri's managed state; the store can be
+//!   switched at run time.
+//! - [`settings`]: reading and writing the settings file.
+//! - [`error`]: the error every command returns.
+//! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`); a new screen adds a module.
+
+pub mod commands;
+pub mod error;
+pub mod settings;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+use state::AppState;
+
+/// Starts the desktop app.
+pub fn run() {
+    let state = AppState::load(settings::SettingsFile::from_environment());
+    tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::settings::get_settings,
+            commands::settings::save_settings,
+            commands::settings::test_connection,
+            commands::setup::setup_tenant,
+            commands::setup::list_series,
+            commands::setup::list_customers,
+            commands::setup::add_customer,
+            commands::invoices::issue_invoice,
+            commands::invoices::list_invoices,
+            commands::invoices::get_invoice,
+            commands::invoices::audit_numbering,
+        ])
+        .run(tauri::generate_context!("tauri.conf.json"))
+        .unwrap_or_else(|e| {
+            eprintln!("error[desktop_failed]: the Ledgerdesk window could not run: {e}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,152 @@
+//! The commands called directly, without a window, on real stores: a SQLite file and a Postgres
+//! database, through Tauri's mock runtime for the managed state.
+
+use chrono::NaiveDate;
+use ledgerdesk_conformance::{Kind, TestDb};
+use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Language, Settings, SetupRequest};
+use ledgerdesk_types::{Currency, InvoiceListQuery, LineInput, ResetPolicy};
+use tauri::Manager;
+use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
+
+use crate::commands::{invoices, settings, setup};
+use crate::settings::SettingsFile;
+use crate::state::AppState;
+
+struct Harness {
+    app: tauri::App<MockRuntime>,
+    config: tempfile::TempDir,
+    db: TestDb,
+}
+
+impl Harness {
+    async fn new(kind: Kind) -> Harness {
+        let db = TestDb::fresh(kind).await;
+        let config = tempfile::tempdir().expect("config dir");
+        let file = SettingsFile::at(config.path().join("settings.json"));
+        let mut state = AppState::load(file);
+        state.use_connection_for_tests(connection_of(&db.url));
+        let app = mock_builder().manage(state).build(mock_context(noop_assets())).expect("mock app");
+        Harness { app, config, db }
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+}
+
+fn connection_of(url: &str) -> Connection {
+    match url.strip_prefix("sqlite:") {
+        Some(path) => Connection::Sqlite { path: path.to_owned() },
+        None => Connection::Postgres { url: url.to_owned() },
+    }
+}
+
+fn request(quantity: &str) -> IssueRequest {
+    IssueRequest {
+        series: "INV".into(),
+        customer: Some("C1".into()),
+        issue_date: NaiveDate::from_ymd_opt(2026, 11, 3),
+        currency: Currency::Eur,
+        lines: vec![LineInput {
+            description: "Consulting".into(),
+            quantity: quantity.parse().unwrap(),
+            unit_price: "150.005".parse().unwrap(),
+            tax_rate: "21".parse().unwrap(),
+        }],
+    }
+}
+
+fn setup_request() -> SetupRequest {
+    SetupRequest {
+        tenant_code: "ACME".into(),
+        tenant_name: "Acme SL".into(),
+        time_zone: "Europe/Madrid".into(),
+        series_code: "INV".into(),
+        series_format: "{YYYY}{MM}-{SEQ:5}-{SUFFIX}".into(),
+        reset: ResetPolicy::Monthly,
+    }
+}
+
+async fn issue_list_and_audit(kind: Kind) {
+    let h = Harness::new(kind).await;
+    // Nothing works before a tenant is chosen, and the error says so in both languages.
+    let err = invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap_err();
+    assert_eq!(err.0.code, "tenant_not_selected");
+    assert!(!err.0.message.is_empty() && !err.0.message_tr.is_empty());
+
+    let series = setup::setup_tenant(h.state(), setup_request()).await.expect("set up");
+    assert_eq!((series.tenant.as_str(), series.code.as_str()), ("ACME", "INV"));
+    // The selection is remembered in the settings file.
+    let saved = std::fs::read_to_string(h.config.path().join("settings.json")).expect("settings written");
+    assert!(saved.contains("\"tenant\": \"ACME\""), "{saved}");
+    let customer = CustomerRequest { code: "C1".into(), name: "Client One".into(), tax_id: None };
+    setup::add_customer(h.state(), customer).await.expect("customer");
+    assert_eq!(setup::list_customers(h.state()).await.unwrap().len(), 1);
+    assert_eq!(setup::list_series(h.state()).await.unwrap()[0].code, "INV");
+
+    let first = invoices::issue_invoice(h.state(), request("2")).await.expect("issue");
+    assert_eq!(first.number, "202611-00001-ACME");
+    assert_eq!(first.total.to_string(), "363.01"); // 300.01 net + 63.00 tax
+    assert_eq!(first.created_by, std::env::var("USER").unwrap_or_else(|_| "ledgerdesk".into()));
+
+    // Bad input: a clear error with a code, and nothing written.
+    let err = invoices::issue_invoice(h.state(), request("0")).await.unwrap_err();
+    assert_eq!(err.0.code, "line_quantity_invalid");
+    assert_eq!(err.0.details.as_deref(), Some("line 1"));
+    let page = invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap();
+    assert_eq!(page.len(), 1);
+    let shown = invoices::get_invoice(h.state(), first.number.clone()).await.unwrap();
+    assert_eq!(shown, first);
+    let audit = invoices::audit_numbering(h.state()).await.unwrap();
+    assert!(audit[0].is_clean() && audit[0].count == 1);
+    drop(h.db);
+}
+
+async fn switching_the_store_without_restart(kind: Kind) {
+    let h = Harness::new(kind).await;
+    setup::setup_tenant(h.state(), setup_request()).await.expect("set up");
+    let without_customer = IssueRequest { customer: None, ..request("1") };
+    invoices::issue_invoice(h.state(), without_customer).await.expect("issue");
+    let before = settings::get_settings(h.state()).await.unwrap();
+
+    // A connection that cannot open changes nothing.
+    let broken = Settings {
+        connection: Connection::Postgres { url: "postgres://nobody@127.0.0.1:1/none".into() },
+        ..before.clone()
+    };
+    let err = settings::save_settings(h.state(), broken).await.unwrap_err();
+    assert_eq!(err.0.code, "database_unavailable");
+    assert_eq!(settings::get_settings(h.state()).await.unwrap(), before);
+    assert_eq!(invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap().len(), 1);
+
+    // Another database: the next command already uses it.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Connection::Sqlite { path: other_dir.path().join("other.sqlite3").display().to_string() };
+    assert_eq!(settings::test_connection(other.clone()).await.unwrap(), "sqlite");
+    let switched = Settings { connection: other, language: Language::Tr, ..before };
+    settings::save_settings(h.state(), switched).await.expect("switch");
+    let err = invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap_err();
+    assert_eq!(err.0.code, "tenant_not_found", "the new book has no tenant ACME yet");
+    setup::setup_tenant(h.state(), setup_request()).await.expect("set up again");
+    assert!(invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_commands_issue_list_and_audit() {
+    issue_list_and_audit(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_commands_issue_list_and_audit() {
+    issue_list_and_audit(Kind::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_switches_without_restart() {
+    switching_the_store_without_restart(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_switches_without_restart() {
+    switching_the_store_without_restart(Kind::Postgres).await;
+}

@@ -1,0 +1,119 @@
+//! End-to-end tests in the real window: the built `ledgerdesk-desktop` binary (UI embedded) driven by
+//! `tauri-driver` and WebKitWebDriver under Xvfb, once on a fresh SQLite file and once on a fresh
+//! Postgres database. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
+//!
+//! Needs `tauri-driver`, `WebKitWebDriver`, `xvfb-run` and `dbus-run-session` (`.ci/run` installs them);
+//! without them the tests fail and say what to install.
+
+mod driver;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use driver::Driver;
+use ledgerdesk_conformance::{Kind, TestDb};
+
+/// One window at a time: two Xvfb displays and WebKit processes at once starve a 2-core machine.
+static ONE_WINDOW: Mutex<()> = Mutex::new(());
+
+fn screenshot_dir(backend: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("e2e-screenshots").join(backend)
+}
+
+/// Issues one invoice through the form, with one line.
+fn issue_one(app: &Driver, description: &str, quantity: &str, unit_price: &str) {
+    app.click("#nav-new-invoice");
+    app.find("#issue-series option");
+    app.fill(".line-description", description);
+    app.fill(".line-quantity", quantity);
+    app.fill(".line-price", unit_price);
+    app.fill(".line-tax", "20");
+}
+
+fn issue_flow(kind: Kind, backend: &str) {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let db = runtime.block_on(TestDb::fresh(kind));
+    let config = tempfile::tempdir().expect("a config directory");
+    let env = [
+        ("LEDGERDESK_DB", db.url.clone()),
+        ("LEDGERDESK_CONFIG_DIR", config.path().display().to_string()),
+        ("USER", "e2e-clerk".to_owned()),
+    ];
+    let shots = screenshot_dir(backend);
+    let app = Driver::launch(env!("CARGO_BIN_EXE_ledgerdesk-desktop").as_ref(), &env, "#nav-invoices", shots);
+    eprintln!("{backend}: launch to first interactive screen: {} ms", app.launch_ms);
+
+    // A fresh book opens on Settings with the first-run set-up.
+    app.wait_text("#first-run", "the first-run hint", |t| t.contains("Set up your company"));
+    app.screenshot("01-settings-first-run");
+    app.fill("#setup-code", "ACME");
+    app.fill("#setup-name", "Acme Ltd");
+    app.click("#setup-submit");
+    app.wait_text("#notice", "the set-up confirmation", |t| t.contains("Tenant ACME ready with series INV"));
+    app.wait_text("#context", "the selected tenant", |t| t.starts_with("ACME · e2e-clerk"));
+
+    // First invoice: live totals with the backend's rounding, then the number.
+    issue_one(&app, "Monthly bookkeeping", "3", "0.335");
+    app.wait_text("#total", "live totals", |t| t == "1.21 EUR"); // 1.005 → 1.01 net, 0.20 tax
+    app.screenshot("02-issue-form");
+    app.click("#issue-submit");
+    let notice = app.wait_text("#notice", "the issue confirmation", |t| t.starts_with("Issued "));
+    assert!(notice.contains("-00001-ACME for 1.21 EUR"), "{notice}");
+    app.click("#nav-invoices");
+    app.wait_text("#invoice-table td.number", "invoice 1 in the list", |t| t.contains("-00001-ACME"));
+    app.screenshot("03-invoice-list-one");
+
+    // Second invoice.
+    issue_one(&app, "Payroll run", "1", "99.99");
+    app.wait_text("#total", "live totals", |t| t == "119.99 EUR");
+    app.click("#issue-submit");
+    app.wait_text("#notice", "the second number", |t| t.contains("-00002-ACME"));
+    app.click("#nav-invoices");
+    app.wait_text("#invoice-table td.number", "invoice 2 first in the list", |t| t.contains("-00002-ACME"));
+    app.screenshot("04-invoice-list-two");
+
+    // A validation error: the banner shows the code and the message, and the form keeps its input.
+    issue_one(&app, "Nothing at all", "0", "10");
+    app.click("#issue-submit");
+    app.wait_text("#error-code", "the error code", |t| t == "line_quantity_invalid");
+    let message = app.text("#error-message");
+    assert!(message.contains("line 1") && message.contains("quantity"), "{message}");
+    assert_eq!(app.value(".line-description"), "Nothing at all", "a failed submit must not clear the form");
+    app.screenshot("05-validation-error");
+
+    // The same error in Turkish once the language is switched.
+    app.click("#nav-settings");
+    app.find("#settings-language");
+    app.fill("#settings-user", "e2e-clerk");
+    app.click("#settings-language option[value='tr']");
+    app.click("#save-settings");
+    app.wait_text("#notice", "saved settings", |t| t.contains("Settings saved"));
+    issue_one(&app, "Hiçbir şey", "0", "10");
+    app.click("#issue-submit");
+    app.wait_text("#error-message", "the Turkish message", |t| t.contains("Satır 1"));
+    app.screenshot("06-validation-error-tr");
+
+    // The audit and the detail view.
+    app.click("#nav-audit");
+    app.wait_text("#audit-table tbody", "a continuous series", |t| t.contains("continuous") && t.contains("INV"));
+    app.screenshot("07-audit");
+    app.click("#nav-invoices");
+    app.click("#invoice-table tr.row td.number");
+    app.wait_text("#detail-number", "the detail view", |t| t.contains("-00002-ACME"));
+    app.wait_text("#detail-total", "the stored total", |t| t == "119.99 EUR");
+    app.screenshot("08-invoice-detail");
+}
+
+#[test]
+fn sqlite_issue_invoices_in_the_real_window() {
+    issue_flow(Kind::Sqlite, "sqlite");
+}
+
+#[test]
+fn postgres_issue_invoices_in_the_real_window() {
+    issue_flow(Kind::Postgres, "postgres");
+}

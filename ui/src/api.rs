@@ -1,0 +1,108 @@
+//! Typed calls to the backend's Tauri commands. A command's error comes back as a value
+//! ([`ErrorBody`]), never as a thrown exception.
+
+use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
+use ledgerdesk_types::catalog::{Customer, Series};
+use ledgerdesk_types::{ErrorBody, InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Tauri's IPC entry point, present in every Tauri webview.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], catch)]
+    async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn client_error(code: &str, message: String) -> ErrorBody {
+    ErrorBody { code: code.into(), message_tr: message.clone(), message, details: None }
+}
+
+async fn call<A: Serialize, R: DeserializeOwned>(command: &str, args: &A) -> Result<R, ErrorBody> {
+    let args = args
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| client_error("ui_encoding_failed", e.to_string()))?;
+    match invoke(command, args).await {
+        Ok(value) => {
+            serde_wasm_bindgen::from_value(value).map_err(|e| client_error("ui_decoding_failed", e.to_string()))
+        }
+        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
+            .unwrap_or_else(|_| client_error("ipc_failed", error.as_string().unwrap_or_else(|| format!("{error:?}"))))),
+    }
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+pub async fn get_settings() -> Result<Settings, ErrorBody> {
+    call("get_settings", &NoArgs {}).await
+}
+
+pub async fn save_settings(settings: Settings) -> Result<Settings, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        settings: Settings,
+    }
+    call("save_settings", &Args { settings }).await
+}
+
+pub async fn test_connection(connection: Connection) -> Result<String, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        connection: Connection,
+    }
+    call("test_connection", &Args { connection }).await
+}
+
+pub async fn setup_tenant(request: SetupRequest) -> Result<Series, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        request: SetupRequest,
+    }
+    call("setup_tenant", &Args { request }).await
+}
+
+pub async fn list_series() -> Result<Vec<Series>, ErrorBody> {
+    call("list_series", &NoArgs {}).await
+}
+
+pub async fn list_customers() -> Result<Vec<Customer>, ErrorBody> {
+    call("list_customers", &NoArgs {}).await
+}
+
+pub async fn add_customer(request: CustomerRequest) -> Result<Customer, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        request: CustomerRequest,
+    }
+    call("add_customer", &Args { request }).await
+}
+
+pub async fn issue_invoice(request: IssueRequest) -> Result<IssuedInvoice, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        request: IssueRequest,
+    }
+    call("issue_invoice", &Args { request }).await
+}
+
+pub async fn list_invoices(query: InvoiceListQuery) -> Result<Vec<InvoiceSummary>, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        query: InvoiceListQuery,
+    }
+    call("list_invoices", &Args { query }).await
+}
+
+pub async fn get_invoice(number: String) -> Result<IssuedInvoice, ErrorBody> {
+    #[derive(Serialize)]
+    struct Args {
+        number: String,
+    }
+    call("get_invoice", &Args { number }).await
+}
+
+pub async fn audit_numbering() -> Result<Vec<NumberingAudit>, ErrorBody> {
+    call("audit_numbering", &NoArgs {}).await
+}

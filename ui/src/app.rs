@@ -1,0 +1,162 @@
+//! The page shell: navigation, the error banner, and the state the screens share.
+
+use ledgerdesk_types::ErrorBody;
+use ledgerdesk_types::api::{Language, Settings};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::screens;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Invoices,
+    NewInvoice,
+    Detail(String),
+    Audit,
+    Settings,
+}
+
+/// State shared by every screen, provided as context.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub screen: RwSignal<Screen>,
+    /// The last failure, shown in the banner until dismissed or replaced.
+    pub error: RwSignal<Option<ErrorBody>>,
+    /// A short confirmation ("Issued 202611-00001-ACME").
+    pub notice: RwSignal<Option<String>>,
+    pub settings: RwSignal<Option<Settings>>,
+    /// Bumped after every write so lists reload.
+    pub version: RwSignal<u32>,
+}
+
+impl Ui {
+    pub fn fail(&self, error: ErrorBody) {
+        self.notice.set(None);
+        self.error.set(Some(error));
+    }
+
+    pub fn succeed(&self, notice: impl Into<String>) {
+        self.error.set(None);
+        self.notice.set(Some(notice.into()));
+        self.version.update(|v| *v += 1);
+    }
+
+    pub fn go(&self, screen: Screen) {
+        self.error.set(None);
+        self.screen.set(screen);
+    }
+
+    pub fn language(&self) -> Language {
+        self.settings.with(|s| s.as_ref().map(|s| s.language).unwrap_or_default())
+    }
+}
+
+pub fn use_ui() -> Ui {
+    expect_context::<Ui>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui {
+        screen: RwSignal::new(Screen::Invoices),
+        error: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        settings: RwSignal::new(None),
+        version: RwSignal::new(0),
+    };
+    provide_context(ui);
+    spawn_local(async move {
+        match api::get_settings().await {
+            Ok(settings) => {
+                // No tenant yet: a new user starts in Settings, where the set-up form is.
+                if settings.tenant.is_none() {
+                    ui.screen.set(Screen::Settings);
+                }
+                ui.settings.set(Some(settings));
+            }
+            Err(error) => ui.fail(error),
+        }
+    });
+
+    let tab = move |screen: Screen, id: &'static str, label: &'static str| {
+        let target = screen.clone();
+        view! {
+            <button
+                id=id
+                class="tab"
+                class:active=move || ui.screen.get() == screen
+                on:click=move |_| ui.go(target.clone())
+            >
+                {label}
+            </button>
+        }
+    };
+
+    view! {
+        <header class="topbar">
+            <span class="brand">"Ledgerdesk"</span>
+            <nav>
+                {tab(Screen::Invoices, "nav-invoices", "Invoices")}
+                {tab(Screen::NewInvoice, "nav-new-invoice", "New invoice")}
+                {tab(Screen::Audit, "nav-audit", "Audit")}
+                {tab(Screen::Settings, "nav-settings", "Settings")}
+            </nav>
+            <span class="context" id="context">
+                {move || {
+                    ui.settings
+                        .get()
+                        .map(|s| {
+                            let mode = match s.connection {
+                                ledgerdesk_types::api::Connection::Sqlite { .. } => "SQLite",
+                                ledgerdesk_types::api::Connection::Postgres { .. } => "Postgres",
+                            };
+                            format!("{} · {} · {}", s.tenant.unwrap_or_else(|| "no tenant".into()), s.user, mode)
+                        })
+                        .unwrap_or_default()
+                }}
+            </span>
+        </header>
+        <Banner />
+        <main>
+            {move || match ui.screen.get() {
+                Screen::Invoices => view! { <screens::invoices::InvoiceList /> }.into_any(),
+                Screen::NewInvoice => view! { <screens::issue::IssueForm /> }.into_any(),
+                Screen::Detail(number) => view! { <screens::detail::InvoiceDetail number=number /> }.into_any(),
+                Screen::Audit => view! { <screens::audit::Audit /> }.into_any(),
+                Screen::Settings => view! { <screens::settings::SettingsScreen /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The error banner (code and message in the chosen language) and the confirmation line.
+#[component]
+fn Banner() -> impl IntoView {
+    let ui = use_ui();
+    view! {
+        {move || {
+            ui.error
+                .get()
+                .map(|error| {
+                    let message = match ui.language() {
+                        Language::En => error.message.clone(),
+                        Language::Tr => error.message_tr.clone(),
+                    };
+                    view! {
+                        <div id="error-banner" class="banner error" role="alert">
+                            <code id="error-code">{error.code.clone()}</code>
+                            <span id="error-message">{message}</span>
+                            <button class="dismiss" on:click=move |_| ui.error.set(None)>"×"</button>
+                        </div>
+                    }
+                })
+        }}
+        {move || {
+            ui.notice
+                .get()
+                .map(|notice| view! { <div id="notice" class="banner notice" role="status">{notice}</div> })
+        }}
+    }
+}

@@ -1,0 +1,84 @@
+//! One invoice with its lines.
+
+use ledgerdesk_types::IssuedInvoice;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::app::{Screen, use_ui};
+
+#[component]
+pub fn InvoiceDetail(number: String) -> impl IntoView {
+    let ui = use_ui();
+    let invoice = RwSignal::new(None::<IssuedInvoice>);
+    spawn_local(async move {
+        match api::get_invoice(number).await {
+            Ok(found) => invoice.set(Some(found)),
+            Err(error) => ui.fail(error),
+        }
+    });
+    view! {
+        <section class="card">
+            <button class="link" on:click=move |_| ui.go(Screen::Invoices)>"← Invoices"</button>
+            {move || {
+                invoice
+                    .get()
+                    .map(|i| {
+                        view! {
+                            <h1 id="detail-number">{i.number.clone()}</h1>
+                            <dl class="facts">
+                                <dt>"Issue date"</dt>
+                                <dd>{i.issue_date.to_string()}</dd>
+                                <dt>"Series / period / position"</dt>
+                                <dd>{format!("{} / {} / {}", i.series, i.period, i.seq)}</dd>
+                                <dt>"Customer"</dt>
+                                <dd>{i.customer.clone().unwrap_or_else(|| "—".into())}</dd>
+                                <dt>"Issued by"</dt>
+                                <dd>{format!("{} at {}", i.created_by, i.created_at.format("%Y-%m-%d %H:%M UTC"))}</dd>
+                            </dl>
+                            <table class="grid">
+                                <thead>
+                                    <tr>
+                                        <th>"#"</th>
+                                        <th>"Description"</th>
+                                        <th class="num">"Quantity"</th>
+                                        <th class="num">"Unit price"</th>
+                                        <th class="num">"Tax %"</th>
+                                        <th class="num">"Net"</th>
+                                        <th class="num">"Tax"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {i
+                                        .lines
+                                        .iter()
+                                        .map(|l| {
+                                            view! {
+                                                <tr>
+                                                    <td>{l.line_no}</td>
+                                                    <td>{l.description.clone()}</td>
+                                                    <td class="num">{l.quantity.to_string()}</td>
+                                                    <td class="num">{l.unit_price.to_string()}</td>
+                                                    <td class="num">{l.tax_rate.to_string()}</td>
+                                                    <td class="num">{l.net_amount.to_string()}</td>
+                                                    <td class="num">{l.tax_amount.to_string()}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            <dl class="totals">
+                                <dt>"Net"</dt>
+                                <dd>{format!("{} {}", i.net_total, i.currency)}</dd>
+                                <dt>"Tax"</dt>
+                                <dd>{format!("{} {}", i.tax_total, i.currency)}</dd>
+                                <dt>"Total"</dt>
+                                <dd id="detail-total">{format!("{} {}", i.total, i.currency)}</dd>
+                            </dl>
+                        }
+                    })
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,122 @@
+//! The invoice list: newest first, 50 a page, filtered by series, period and customer.
+
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::app::{Screen, use_ui};
+
+const PAGE: u32 = 50;
+
+fn optional(text: String) -> Option<String> {
+    let text = text.trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+#[component]
+pub fn InvoiceList() -> impl IntoView {
+    let ui = use_ui();
+    let series = RwSignal::new(String::new());
+    let period = RwSignal::new(String::new());
+    let customer = RwSignal::new(String::new());
+    // Keyset paging: the ids each shown page started before; empty means the first page.
+    let cursors = RwSignal::new(Vec::<i64>::new());
+    let rows = RwSignal::new(Vec::<InvoiceSummary>::new());
+    let loaded = RwSignal::new(false);
+
+    let load = move || {
+        let query = InvoiceListQuery {
+            series: optional(series.get_untracked()),
+            period: optional(period.get_untracked()),
+            customer: optional(customer.get_untracked()),
+            limit: Some(PAGE),
+            before_id: cursors.with_untracked(|c| c.last().copied()),
+        };
+        spawn_local(async move {
+            match api::list_invoices(query).await {
+                Ok(page) => {
+                    rows.set(page);
+                    loaded.set(true);
+                }
+                Err(error) => ui.fail(error),
+            }
+        });
+    };
+    // Reload whenever something was written, and on first show.
+    Effect::new(move |_| {
+        ui.version.track();
+        ui.settings.track();
+        if ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some())) {
+            load();
+        }
+    });
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cursors.set(Vec::new());
+        load();
+    };
+    let older = move |_| {
+        if let Some(last) = rows.with(|r| r.last().map(|i| i.id)) {
+            cursors.update(|c| c.push(last));
+            load();
+        }
+    };
+    let newer = move |_| {
+        cursors.update(|c| {
+            c.pop();
+        });
+        load();
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Invoices"</h1>
+            <form class="filters" on:submit=apply>
+                <input id="filter-series" placeholder="Series" bind:value=series />
+                <input id="filter-period" placeholder="Period (202611)" bind:value=period />
+                <input id="filter-customer" placeholder="Customer" bind:value=customer />
+                <button type="submit">"Filter"</button>
+            </form>
+            <table id="invoice-table" class="grid">
+                <thead>
+                    <tr>
+                        <th>"Number"</th>
+                        <th>"Date"</th>
+                        <th>"Customer"</th>
+                        <th class="num">"Total"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || rows.get()
+                        key=|invoice| invoice.id
+                        children=move |invoice| {
+                            let number = invoice.number.clone();
+                            view! {
+                                <tr class="row" on:click=move |_| ui.go(Screen::Detail(number.clone()))>
+                                    <td class="number">{invoice.number.clone()}</td>
+                                    <td>{invoice.issue_date.to_string()}</td>
+                                    <td>{invoice.customer.clone().unwrap_or_else(|| "—".into())}</td>
+                                    <td class="num">{format!("{} {}", invoice.total, invoice.currency)}</td>
+                                </tr>
+                            }
+                        }
+                    />
+                </tbody>
+            </table>
+            <Show when=move || loaded.get() && rows.with(|r| r.is_empty())>
+                <p class="empty">"No invoices yet."</p>
+            </Show>
+            <div class="pager">
+                <button id="page-newer" on:click=newer disabled=move || cursors.with(|c| c.is_empty())>
+                    "← Newer"
+                </button>
+                <span>{move || format!("Page {}", cursors.with(|c| c.len()) + 1)}</span>
+                <button id="page-older" on:click=older disabled=move || rows.with(|r| r.len() < PAGE as usize)>
+                    "Older →"
+                </button>
+            </div>
+        </section>
+    }
+}
