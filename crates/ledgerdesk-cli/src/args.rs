@@ -203,4 +203,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+    /// Time pages of the invoice list (what the desktop shows) on a book of N invoices.
+    ///
+    /// Fills a BENCHLIST tenant up to N invoices with real issues on first use: a scratch database.
+    List {
+        /// Invoices the book must hold.
+        #[arg(long, default_value_t = 100_000)]
+        invoices: u32,
+        /// Pages to time in each phase.
+        #[arg(long, default_value_t = 200)]
+        pages: u32,
+    },
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, Store, StoreOptions};
@@ -11,18 +11,9 @@ use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::args::{BenchCommand, Cli};
+use super::Phase;
+use crate::args::Cli;
 use crate::output;
-
-/// Throughput and latency of one measured phase.
-#[derive(Debug, Serialize)]
-struct Phase {
-    operations: u32,
-    seconds: f64,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -42,11 +33,6 @@ struct Report {
 enum Operation {
     RawIncrement,
     Issue,
-}
-
-fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
-    let index = ((sorted.len() as f64 * fraction).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index].as_secs_f64() * 1_000.0
 }
 
 async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, operation: Operation) -> Result<Phase> {
@@ -76,15 +62,7 @@ async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, o
         let done = worker.await.map_err(|e| Error::Storage { backend: store.backend(), detail: e.to_string() })?;
         latencies.extend(done?);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    Ok(Phase {
-        operations: count,
-        seconds,
-        per_second: f64::from(count) / seconds,
-        p50_ms: percentile(&latencies, 0.50),
-        p99_ms: percentile(&latencies, 0.99),
-    })
+    Ok(Phase::of(latencies, started.elapsed()))
 }
 
 fn sample_invoice(tenant: &str) -> IssueInvoice {
@@ -113,8 +91,7 @@ fn sample_invoice(tenant: &str) -> IssueInvoice {
     }
 }
 
-pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Result<()> {
-    let BenchCommand::Numbering { concurrency, count } = *command;
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<()> {
     if !(1..=256).contains(&concurrency) || count < 1 {
         return Err(Error::invalid(
             "concurrency",

@@ -1,0 +1,158 @@
+//! `bench list`: one page of the invoice list, as the desktop asks for it, on a book of N invoices.
+//!
+//! Phases: the first page again and again; the newest-first walk through the book one page after another
+//! (keyset paging); a filtered page (series and period). The baseline is the cheapest read the store has,
+//! a single invoice by number, measured in the same run: the ratio says what a page costs over it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use chrono::Utc;
+use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, Store, StoreOptions};
+use ledgerdesk_types::{Currency, InvoiceListQuery, LineInput, ResetPolicy};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::Phase;
+use crate::args::Cli;
+use crate::output;
+
+const TENANT: &str = "BENCHLIST";
+const SEEDERS: u32 = 8;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    backend: &'static str,
+    invoices: i64,
+    baseline_get_one: Phase,
+    first_page: Phase,
+    walk_pages: Phase,
+    filtered_page: Phase,
+    first_page_p50_ratio: f64,
+}
+
+/// Issues invoices until the BENCHLIST book holds `wanted`; returns how many it holds.
+async fn fill(store: &AnyStore, wanted: i64) -> Result<i64> {
+    store.add_tenant(NewTenant { code: TENANT.into(), name: "List benchmark".into(), time_zone: "UTC".into() }).await?;
+    let series = NewSeries {
+        tenant: TENANT.into(),
+        code: "INV".into(),
+        format: "INV-{SEQ:7}".into(),
+        reset: ResetPolicy::Never,
+    };
+    store.add_series(series).await?;
+    let held: i64 = store.audit_numbering(TENANT).await?.iter().map(|a| a.count).sum();
+    let missing = u32::try_from((wanted - held).max(0)).unwrap_or(u32::MAX);
+    if missing > 0 {
+        eprintln!("bench list: issuing {missing} invoices to reach {wanted} (once per database)");
+    }
+    let next = Arc::new(AtomicU32::new(0));
+    let workers: Vec<_> = (0..SEEDERS)
+        .map(|_| {
+            let (store, next) = (store.clone(), Arc::clone(&next));
+            tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < missing {
+                    let invoice = IssueInvoice {
+                        tenant: TENANT.into(),
+                        series: "INV".into(),
+                        customer: None,
+                        issue_date: Some(Utc::now().date_naive()),
+                        currency: Currency::Eur,
+                        lines: vec![LineInput {
+                            description: "Subscription".into(),
+                            quantity: Decimal::ONE,
+                            unit_price: Decimal::new(4_990, 2),
+                            tax_rate: Decimal::from(20),
+                        }],
+                        user: "bench".into(),
+                        reserved: None,
+                    };
+                    store.issue_invoice(invoice).await?;
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.map_err(|e| Error::Storage { backend: store.backend(), detail: e.to_string() })??;
+    }
+    Ok(held + i64::from(missing))
+}
+
+async fn time<F, Fut>(pages: u32, mut page: F) -> Result<Phase>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut latencies = Vec::with_capacity(pages as usize);
+    let started = Instant::now();
+    for i in 0..pages {
+        let began = Instant::now();
+        page(i).await?;
+        latencies.push(began.elapsed());
+    }
+    Ok(Phase::of(latencies, started.elapsed()))
+}
+
+pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Result<()> {
+    let store = AnyStore::open(url, StoreOptions { max_connections: SEEDERS + 2, ..StoreOptions::default() }).await?;
+    let held = fill(&store, i64::from(invoices)).await?;
+    let newest = store.list_invoices(TENANT, &InvoiceListQuery::default()).await?;
+    let Some(top) = newest.first().cloned() else {
+        return Err(Error::InvoiceNotFound("any invoice of BENCHLIST".into()));
+    };
+    let period = top.period.clone();
+
+    let baseline_get_one = time(pages, |_| {
+        let (store, number) = (store.clone(), top.number.clone());
+        async move { store.get_invoice(TENANT, &number).await.map(drop) }
+    })
+    .await?;
+    let first_page = time(pages, |_| {
+        let store = store.clone();
+        async move { store.list_invoices(TENANT, &InvoiceListQuery::default()).await.map(drop) }
+    })
+    .await?;
+    let cursor = Arc::new(std::sync::Mutex::new(None::<i64>));
+    let walk_pages = time(pages, |_| {
+        let (store, cursor) = (store.clone(), Arc::clone(&cursor));
+        async move {
+            let before_id = *cursor.lock().unwrap_or_else(|p| p.into_inner());
+            let page = store.list_invoices(TENANT, &InvoiceListQuery { before_id, ..Default::default() }).await?;
+            *cursor.lock().unwrap_or_else(|p| p.into_inner()) = page.last().map(|i| i.id);
+            Ok(())
+        }
+    })
+    .await?;
+    let filtered_page = time(pages, |_| {
+        let store = store.clone();
+        let query = InvoiceListQuery { series: Some("INV".into()), period: Some(period.clone()), ..Default::default() };
+        async move { store.list_invoices(TENANT, &query).await.map(drop) }
+    })
+    .await?;
+
+    let report = Report {
+        backend: store.backend(),
+        invoices: held,
+        first_page_p50_ratio: first_page.p50_ms / baseline_get_one.p50_ms.max(f64::MIN_POSITIVE),
+        baseline_get_one,
+        first_page,
+        walk_pages,
+        filtered_page,
+    };
+    let row = |name: &str, p: &Phase| format!("{name:<28} {:>8.3}  {:>8.3}", p.p50_ms, p.p99_ms);
+    output::print(cli.json, &report, |r| {
+        [
+            format!("bench list: {} with {} invoices, {pages} pages per phase, 50 rows a page", r.backend, r.invoices),
+            "phase                          p50 ms    p99 ms".into(),
+            row("baseline: one invoice", &r.baseline_get_one),
+            row("first page", &r.first_page),
+            row("walk newest→oldest", &r.walk_pages),
+            row("filtered (series, period)", &r.filtered_page),
+            format!("first page / baseline (p50): {:.2}x", r.first_page_p50_ratio),
+        ]
+        .join("\n")
+    });
+    Ok(())
+}
