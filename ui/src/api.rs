@@ -1,6 +1,8 @@
 //! Typed calls to the backend's Tauri commands. A command's error comes back as a value
 //! ([`ErrorBody`]), never as a thrown exception.
 
+use std::collections::BTreeMap;
+
 use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{ErrorBody, InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
@@ -35,32 +37,25 @@ async fn call<A: Serialize, R: DeserializeOwned>(command: &str, args: &A) -> Res
 #[derive(Serialize)]
 struct NoArgs {}
 
+/// The arguments of a command that takes one, named as its Rust parameter.
+fn one<T: Serialize>(name: &'static str, value: T) -> BTreeMap<&'static str, T> {
+    BTreeMap::from([(name, value)])
+}
+
 pub async fn get_settings() -> Result<Settings, ErrorBody> {
     call("get_settings", &NoArgs {}).await
 }
 
 pub async fn save_settings(settings: Settings) -> Result<Settings, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        settings: Settings,
-    }
-    call("save_settings", &Args { settings }).await
+    call("save_settings", &one("settings", settings)).await
 }
 
 pub async fn test_connection(connection: Connection) -> Result<String, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        connection: Connection,
-    }
-    call("test_connection", &Args { connection }).await
+    call("test_connection", &one("connection", connection)).await
 }
 
 pub async fn setup_tenant(request: SetupRequest) -> Result<Series, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        request: SetupRequest,
-    }
-    call("setup_tenant", &Args { request }).await
+    call("setup_tenant", &one("request", request)).await
 }
 
 pub async fn list_series() -> Result<Vec<Series>, ErrorBody> {
@@ -72,35 +67,19 @@ pub async fn list_customers() -> Result<Vec<Customer>, ErrorBody> {
 }
 
 pub async fn add_customer(request: CustomerRequest) -> Result<Customer, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        request: CustomerRequest,
-    }
-    call("add_customer", &Args { request }).await
+    call("add_customer", &one("request", request)).await
 }
 
 pub async fn issue_invoice(request: IssueRequest) -> Result<IssuedInvoice, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        request: IssueRequest,
-    }
-    call("issue_invoice", &Args { request }).await
+    call("issue_invoice", &one("request", request)).await
 }
 
 pub async fn list_invoices(query: InvoiceListQuery) -> Result<Vec<InvoiceSummary>, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        query: InvoiceListQuery,
-    }
-    call("list_invoices", &Args { query }).await
+    call("list_invoices", &one("query", query)).await
 }
 
 pub async fn get_invoice(number: String) -> Result<IssuedInvoice, ErrorBody> {
-    #[derive(Serialize)]
-    struct Args {
-        number: String,
-    }
-    call("get_invoice", &Args { number }).await
+    call("get_invoice", &one("number", number)).await
 }
 
 pub async fn audit_numbering() -> Result<Vec<NumberingAudit>, ErrorBody> {
