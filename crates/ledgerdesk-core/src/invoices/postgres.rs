@@ -5,6 +5,7 @@ use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, 
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
+use super::{Param, list_sql};
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
@@ -27,28 +28,15 @@ type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, 
 pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total
-           FROM invoices i
-           JOIN invoice_series s ON s.id = i.series_id
-           LEFT JOIN customers c ON c.id = i.customer_id
-          WHERE i.tenant_id = $1
-            AND ($2::text IS NULL OR s.code = $2)
-            AND ($3::text IS NULL OR i.period = $3)
-            AND ($4::text IS NULL OR c.code = $4)
-            AND ($5::int8 IS NULL OR i.id < $5)
-          ORDER BY i.id DESC
-          LIMIT $6",
-    )
-    .bind(tenant_id)
-    .bind(&query.series)
-    .bind(&query.period)
-    .bind(&query.customer)
-    .bind(query.before_id)
-    .bind(i64::from(query.page_size()))
-    .fetch_all(&mut *conn)
-    .await
-    .db()?;
+    let (sql, params) = list_sql(tenant_id, query, |n| format!("${n}"));
+    let mut statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
+    for param in params {
+        statement = match param {
+            Param::Text(text) => statement.bind(text),
+            Param::Int(int) => statement.bind(int),
+        };
+    }
+    let rows = statement.fetch_all(&mut *conn).await.db()?;
     rows.into_iter()
         .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
             let currency = currency(&code)?;

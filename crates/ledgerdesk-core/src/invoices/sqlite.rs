@@ -3,44 +3,33 @@
 use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 use rusqlite::{OptionalExtension, Transaction};
 
+use super::{Param, list_sql};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
 
 pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let tenant_id = tenant_id(tx, tenant)?;
-    let mut statement = tx
-        .prepare_cached(
-            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total
-               FROM invoices i
-               JOIN invoice_series s ON s.id = i.series_id
-               LEFT JOIN customers c ON c.id = i.customer_id
-              WHERE i.tenant_id = ?1
-                AND (?2 IS NULL OR s.code = ?2)
-                AND (?3 IS NULL OR i.period = ?3)
-                AND (?4 IS NULL OR c.code = ?4)
-                AND (?5 IS NULL OR i.id < ?5)
-              ORDER BY i.id DESC
-              LIMIT ?6",
-        )
-        .db()?;
+    let (sql, params) = list_sql(tenant_id, query, |n| format!("?{n}"));
+    let mut statement = tx.prepare_cached(&sql).db()?;
+    let params = params.into_iter().map(|param| match param {
+        Param::Text(text) => rusqlite::types::Value::Text(text),
+        Param::Int(int) => rusqlite::types::Value::Integer(int),
+    });
     let rows = statement
-        .query_map(
-            (tenant_id, &query.series, &query.period, &query.customer, query.before_id, query.page_size()),
-            |r| {
-                Ok(InvoiceSummary {
-                    id: r.get(0)?,
-                    number: r.get(1)?,
-                    series: r.get(2)?,
-                    period: r.get(3)?,
-                    seq: r.get(4)?,
-                    customer: r.get(5)?,
-                    issue_date: r.get(6)?,
-                    currency: currency_at(r, 7)?,
-                    total: decimal_at(r, 8)?,
-                })
-            },
-        )
+        .query_map(rusqlite::params_from_iter(params), |r| {
+            Ok(InvoiceSummary {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                series: r.get(2)?,
+                period: r.get(3)?,
+                seq: r.get(4)?,
+                customer: r.get(5)?,
+                issue_date: r.get(6)?,
+                currency: currency_at(r, 7)?,
+                total: decimal_at(r, 8)?,
+            })
+        })
         .db()?;
     rows.collect::<rusqlite::Result<Vec<_>>>().db()
 }
