@@ -38,6 +38,7 @@ conformance! {
     numbering::issue_dates_follow_numbers,
     numbering::waits_for_a_held_lock_then_issues,
     numbering::gives_up_with_contention_after_bounded_retries,
+    numbering::overlapping_templates_are_refused_without_consuming_a_number,
     processes::four_cli_processes_issue_into_one_database,
     reservations::released_numbers_are_voided_never_silent_gaps,
     reservations::reserved_numbers_obey_their_block_period_and_dates,

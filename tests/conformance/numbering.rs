@@ -181,3 +181,33 @@ pub async fn gives_up_with_contention_after_bounded_retries(kind: Kind) {
     let audit = audit_of(&store, "ACME", "INV", "202611").await;
     assert!(audit.is_clean() && audit.count == 1, "{audit:?}");
 }
+
+pub async fn overlapping_templates_are_refused_without_consuming_a_number(kind: Kind) {
+    let db = TestDb::fresh(kind).await;
+    let store = db.open().await;
+    seed(&store, "ACME").await;
+    for code in ["A", "B"] {
+        let series = NewSeries {
+            tenant: "ACME".into(),
+            code: code.into(),
+            format: "F-{SEQ:4}".into(),
+            reset: ResetPolicy::Never,
+        };
+        store.add_series(series).await.expect("series");
+    }
+    let in_series = |code: &str| {
+        let mut request = invoice("ACME", date(2026, 11, 2));
+        request.series = code.into();
+        request
+    };
+    assert_eq!(store.issue_invoice(in_series("A")).await.unwrap().number, "F-0001");
+    let err = store.issue_invoice(in_series("B")).await.expect_err("F-0001 exists already");
+    assert!(matches!(&err, Error::InvoiceNumberTaken(number) if number == "F-0001"), "{err}");
+    assert_eq!(err.code(), "invoice_number_taken");
+    assert!(err.message_tr().contains("F-0001"));
+    // B's failed attempt rolled its counter back; A carries on without a hole.
+    assert_eq!(store.issue_invoice(in_series("A")).await.unwrap().number, "F-0002");
+    let audit = store.audit_numbering("ACME").await.unwrap();
+    assert!(audit.iter().all(|a| a.is_clean()), "{audit:?}");
+    assert!(audit.iter().all(|a| a.series != "B"), "B took no number: {audit:?}");
+}

@@ -139,6 +139,11 @@ pub enum Error {
         /// The date asked for.
         issue_date: NaiveDate,
     },
+    /// Another series of the tenant already printed this number: the two templates overlap.
+    #[error(
+        "number {0:?} already exists in another series of this tenant; give each series its own prefix or {{SERIES}}"
+    )]
+    InvoiceNumberTaken(String),
     /// No invoice with that number.
     #[error("invoice {0:?} does not exist")]
     InvoiceNotFound(String),
@@ -206,6 +211,7 @@ impl Localized for Error {
             Error::ReservationReleased(_) => "reservation_released",
             Error::ReservedNumberUnavailable { .. } => "reserved_number_unavailable",
             Error::ReservationPeriodMismatch { .. } => "reservation_period_mismatch",
+            Error::InvoiceNumberTaken(_) => "invoice_number_taken",
             Error::InvoiceNotFound(_) => "invoice_not_found",
             Error::NumberingContention { .. } => "numbering_contention",
             Error::DatabaseBusy { .. } => "database_busy",
@@ -264,6 +270,9 @@ impl Localized for Error {
             }
             Error::ReservationPeriodMismatch { reservation, period, issue_date } => format!(
                 "Düzenleme tarihi {issue_date}, {reservation} numaralı rezervasyonun {period} döneminin dışında"
+            ),
+            Error::InvoiceNumberTaken(number) => format!(
+                "{number:?} numarası bu kiracının başka bir serisinde zaten var; her seriye kendi önekini veya {{SERIES}} verin"
             ),
             Error::InvoiceNotFound(number) => format!("{number:?} numaralı fatura bulunamadı"),
             Error::NumberingContention { attempts } => format!(

@@ -218,7 +218,13 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .bind(column(|l| l.tax_amount))
     .fetch_one(&mut *tx)
     .await
-    .db()?;
+    .map_err(|e| match &e {
+        // Another series of the tenant already printed this number.
+        sqlx::Error::Database(db) if db.constraint() == Some("invoices_tenant_id_number_key") => {
+            Error::InvoiceNumberTaken(placement.number.clone())
+        }
+        _ => crate::db::postgres::map_err(e),
+    })?;
     tx.commit().await.db()?;
     Ok(draft.issued(series, placement, id))
 }

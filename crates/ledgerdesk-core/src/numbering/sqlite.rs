@@ -14,6 +14,19 @@ use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
 
+/// A unique violation on `(tenant, number)`: another series of the tenant already printed this number.
+fn number_taken_or(e: rusqlite::Error, number: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, Some(message))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                && message.contains("invoices.tenant_id, invoices.number") =>
+        {
+            Error::InvoiceNumberTaken(number.to_owned())
+        }
+        _ => crate::db::sqlite::map_err(e),
+    }
+}
+
 pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> Result<SeriesContext> {
     let row = tx
         .query_row(
@@ -181,7 +194,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
             ],
             |r| r.get(0),
         )
-        .db()?;
+        .map_err(|e| number_taken_or(e, &placement.number))?;
     let mut insert_line = tx
         .prepare_cached(
             "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
