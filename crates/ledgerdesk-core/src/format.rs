@@ -21,11 +21,6 @@ pub fn period_of(date: NaiveDate, policy: ResetPolicy) -> String {
     }
 }
 
-/// Whether `date` falls in `period` under `policy`.
-pub fn date_in_period(date: NaiveDate, policy: ResetPolicy, period: &str) -> bool {
-    period_of(date, policy) == period
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
@@ -154,8 +149,8 @@ mod tests {
         assert_eq!(period_of(date(2026, 11, 30), ResetPolicy::Monthly), "202611");
         assert_eq!(period_of(date(2026, 12, 1), ResetPolicy::Yearly), "2026");
         assert_eq!(period_of(date(2026, 12, 1), ResetPolicy::Never), "all");
-        assert!(date_in_period(date(2026, 11, 1), ResetPolicy::Monthly, "202611"));
-        assert!(!date_in_period(date(2026, 12, 1), ResetPolicy::Monthly, "202611"));
+        assert_eq!(period_of(date(2026, 11, 1), ResetPolicy::Monthly), "202611");
+        assert_ne!(period_of(date(2026, 12, 1), ResetPolicy::Monthly), "202611");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub(crate) fn reset_policy(stored: &str) -> Result<ledgerdesk_types::ResetPolicy
         .map_err(|_| Error::Storage { backend: "ledgerdesk", detail: format!("unknown reset policy {stored:?}") })
 }
 
-/// `Ok(created)` when `stored` matches `wanted`, else `already_exists_differently`.
+/// `Ok` when the stored record is `identical` to the one asked for, else `already_exists_differently`.
 pub(crate) fn same_or_conflict(kind: &'static str, code: &str, identical: bool) -> Result<()> {
     if identical { Ok(()) } else { Err(Error::AlreadyExistsDifferently { kind, code: code.to_owned() }) }
 }

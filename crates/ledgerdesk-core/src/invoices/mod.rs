@@ -6,6 +6,18 @@ pub mod sqlite;
 
 use ledgerdesk_types::InvoiceListQuery;
 
+/// Where every invoice read starts: the invoice with its series code and customer code. Both twins
+/// and the list query use it, so the three reads cannot drift apart.
+/// A macro rather than a `const` so that `concat!` can build literal SQL from it.
+macro_rules! invoice_from {
+    () => {
+        " FROM invoices i
+          JOIN invoice_series s ON s.id = i.series_id
+          LEFT JOIN customers c ON c.id = i.customer_id "
+    };
+}
+pub(crate) use invoice_from;
+
 /// A parameter of the list query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Param {
@@ -23,11 +35,11 @@ pub(crate) fn list_sql(
     placeholder: fn(usize) -> String,
 ) -> (String, Vec<Param>) {
     let mut sql = format!(
-        "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total
-           FROM invoices i
-           JOIN invoice_series s ON s.id = i.series_id
-           LEFT JOIN customers c ON c.id = i.customer_id
-          WHERE i.tenant_id = {}",
+        concat!(
+            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total",
+            invoice_from!(),
+            "WHERE i.tenant_id = {}"
+        ),
         placeholder(1)
     );
     let mut params = vec![Param::Int(tenant_id)];

@@ -5,10 +5,18 @@ use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, 
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use super::{Param, list_sql};
+use super::{Param, invoice_from, list_sql};
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
+
+/// One invoice by tenant and number.
+const GET_SQL: &str = concat!(
+    "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
+            i.net_total, i.tax_total, i.total, i.created_by, i.created_at",
+    invoice_from!(),
+    "WHERE i.tenant_id = $1 AND i.number = $2"
+);
 
 /// NUMERIC keeps the scale it was given, but the driver decodes a zero without it: show amounts with
 /// their currency's minor units again (a no-op for every stored, already rounded, amount).
@@ -74,19 +82,8 @@ type InvoiceRow = (
 pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
-    let row: Option<InvoiceRow> = sqlx::query_as(
-        "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
-                i.net_total, i.tax_total, i.total, i.created_by, i.created_at
-           FROM invoices i
-           JOIN invoice_series s ON s.id = i.series_id
-           LEFT JOIN customers c ON c.id = i.customer_id
-          WHERE i.tenant_id = $1 AND i.number = $2",
-    )
-    .bind(tenant_id)
-    .bind(number)
-    .fetch_optional(&mut *conn)
-    .await
-    .db()?;
+    let row: Option<InvoiceRow> =
+        sqlx::query_as(GET_SQL).bind(tenant_id).bind(number).fetch_optional(&mut *conn).await.db()?;
     let (
         id,
         number,

@@ -3,10 +3,18 @@
 use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Param, list_sql};
+use super::{Param, invoice_from, list_sql};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
+
+/// One invoice by tenant and number.
+const GET_SQL: &str = concat!(
+    "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
+            i.net_total, i.tax_total, i.total, i.created_by, i.created_at",
+    invoice_from!(),
+    "WHERE i.tenant_id = ?1 AND i.number = ?2"
+);
 
 pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let tenant_id = tenant_id(tx, tenant)?;
@@ -37,34 +45,25 @@ pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery)
 pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let tenant_id = tenant_id(tx, tenant)?;
     let mut invoice = tx
-        .query_row(
-            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
-                    i.net_total, i.tax_total, i.total, i.created_by, i.created_at
-               FROM invoices i
-               JOIN invoice_series s ON s.id = i.series_id
-               LEFT JOIN customers c ON c.id = i.customer_id
-              WHERE i.tenant_id = ?1 AND i.number = ?2",
-            (tenant_id, number),
-            |r| {
-                Ok(IssuedInvoice {
-                    id: r.get(0)?,
-                    number: r.get(1)?,
-                    tenant: tenant.to_owned(),
-                    series: r.get(2)?,
-                    period: r.get(3)?,
-                    seq: r.get(4)?,
-                    customer: r.get(5)?,
-                    issue_date: r.get(6)?,
-                    currency: currency_at(r, 7)?,
-                    net_total: decimal_at(r, 8)?,
-                    tax_total: decimal_at(r, 9)?,
-                    total: decimal_at(r, 10)?,
-                    created_by: r.get(11)?,
-                    created_at: r.get(12)?,
-                    lines: Vec::new(),
-                })
-            },
-        )
+        .query_row(GET_SQL, (tenant_id, number), |r| {
+            Ok(IssuedInvoice {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                tenant: tenant.to_owned(),
+                series: r.get(2)?,
+                period: r.get(3)?,
+                seq: r.get(4)?,
+                customer: r.get(5)?,
+                issue_date: r.get(6)?,
+                currency: currency_at(r, 7)?,
+                net_total: decimal_at(r, 8)?,
+                tax_total: decimal_at(r, 9)?,
+                total: decimal_at(r, 10)?,
+                created_by: r.get(11)?,
+                created_at: r.get(12)?,
+                lines: Vec::new(),
+            })
+        })
         .optional()
         .db()?
         .ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
