@@ -3,8 +3,8 @@
 //! Each backend maps its driver's errors into this enum (see `db::sqlite` and `db::postgres`), so
 //! callers match on meaning, never on a driver error.
 
-use chrono::NaiveDate;
-use ledgerdesk_types::{LineError, Localized};
+use chrono::{DateTime, NaiveDate, Utc};
+use ledgerdesk_types::{ErrorBody, License, LicenseStatus, LineError, Localized};
 
 /// Result alias for the core library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -162,6 +162,70 @@ pub enum Error {
     /// The database refused to change a permanent record.
     #[error("issued invoices, their lines and voided numbers cannot be changed or deleted")]
     InvoiceImmutable,
+    /// The idempotency key is empty, too long or not printable ASCII.
+    #[error("invalid idempotency key: {0}")]
+    IdempotencyKeyInvalid(&'static str),
+    /// An identical request with this key is still running (HTTP 409 in the IETF draft); retry later.
+    #[error(
+        "a request with this idempotency key is still in progress (its lease runs to {locked_until}); try again shortly"
+    )]
+    IdempotencyKeyInUse {
+        /// When the current holder's lease runs out.
+        locked_until: DateTime<Utc>,
+    },
+    /// The key was used before with other arguments (HTTP 422 in the IETF draft); use a new key.
+    #[error("this idempotency key was already used for {command} with different arguments; use a new key")]
+    IdempotencyKeyReused {
+        /// The command the key belongs to.
+        command: String,
+    },
+    /// This request's lease on its key ran out and another request took the key over; nothing was written.
+    #[error(
+        "another request took over this idempotency key after its lease ran out; nothing was written, retry to get its answer"
+    )]
+    IdempotencyLeaseLost,
+    /// The stored failure of an earlier identical request, replayed.
+    #[error("{}", .0.message)]
+    Replayed(ErrorBody),
+    /// No license with that id for the tenant.
+    #[error("license {0} does not exist")]
+    LicenseNotFound(i64),
+    /// The holder already has an ACTIVE license.
+    #[error("{holder:?} already has an active license; revoke or suspend it first")]
+    LicenseAlreadyActive {
+        /// The holder.
+        holder: String,
+    },
+    /// The action does not apply to a license in this status.
+    #[error("cannot {action} license {license}: it is {}", status.as_str())]
+    LicenseStateInvalid {
+        /// License id.
+        license: i64,
+        /// Its status, expiry applied.
+        status: LicenseStatus,
+        /// The action asked for (`extend`, `suspend`, `resume`, `revoke`).
+        action: &'static str,
+    },
+    /// An extension that would not move the expiry later.
+    #[error("license {license} expires at {current}; an extension to {requested} would not lengthen it")]
+    ExtensionShortens {
+        /// License id.
+        license: i64,
+        /// Its current expiry.
+        current: DateTime<Utc>,
+        /// The expiry asked for.
+        requested: DateTime<Utc>,
+    },
+    /// The license changed since the caller read it (HTTP 409): reload and decide again.
+    #[error("license {license} has changed since you loaded it (version {expected}, now {}); reload and try again", .current.version)]
+    VersionConflict {
+        /// License id.
+        license: i64,
+        /// The version the change was based on.
+        expected: i64,
+        /// The license as it is now.
+        current: Box<License>,
+    },
     /// Anything else the database reported.
     #[error("{backend} error: {detail}")]
     Storage {
@@ -190,10 +254,25 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Transient { .. })
     }
+
+    /// Whether the same request may succeed later as it is: contention, an unreachable database, a key
+    /// still in use. An idempotent command does not store such an error; it frees its key instead.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Transient { .. }
+                | Error::NumberingContention { .. }
+                | Error::DatabaseBusy { .. }
+                | Error::DatabaseUnavailable { .. }
+                | Error::Storage { .. }
+                | Error::IdempotencyKeyInUse { .. }
+                | Error::IdempotencyLeaseLost
+        )
+    }
 }
 
 impl Localized for Error {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Error::InvalidDatabaseUrl(_) => "invalid_database_url",
             Error::DatabaseUnavailable { .. } => "database_unavailable",
@@ -218,6 +297,16 @@ impl Localized for Error {
             Error::InvoiceImmutable => "invoice_immutable",
             Error::Storage { .. } => "storage_error",
             Error::Transient { .. } => "database_busy",
+            Error::IdempotencyKeyInvalid(_) => "idempotency_key_invalid",
+            Error::IdempotencyKeyInUse { .. } => "idempotency_key_in_use",
+            Error::IdempotencyKeyReused { .. } => "idempotency_key_reused",
+            Error::IdempotencyLeaseLost => "idempotency_lease_lost",
+            Error::Replayed(body) => &body.code,
+            Error::LicenseNotFound(_) => "license_not_found",
+            Error::LicenseAlreadyActive { .. } => "license_already_active",
+            Error::LicenseStateInvalid { .. } => "license_state_invalid",
+            Error::ExtensionShortens { .. } => "license_extension_shortens",
+            Error::VersionConflict { .. } => "version_conflict",
         }
     }
 
@@ -288,6 +377,35 @@ impl Localized for Error {
                 "Düzenlenmiş faturalar, satırları ve iptal edilmiş numaralar değiştirilemez veya silinemez".into()
             }
             Error::Storage { backend, detail } => format!("{backend} hatası: {detail}"),
+            Error::IdempotencyKeyInvalid(reason) => format!("Geçersiz tekrar anahtarı: {}", key_reason_tr(reason)),
+            Error::IdempotencyKeyInUse { locked_until } => format!(
+                "Bu tekrar anahtarıyla gönderilen bir istek hâlâ sürüyor (kilidi {locked_until} tarihine kadar); biraz sonra tekrar deneyin"
+            ),
+            Error::IdempotencyKeyReused { command } => format!(
+                "Bu tekrar anahtarı {command} için farklı bağımsız değişkenlerle zaten kullanıldı; yeni bir anahtar kullanın"
+            ),
+            Error::IdempotencyLeaseLost => "Kilit süresi dolduğu için bu tekrar anahtarını başka bir istek devraldı; hiçbir şey yazılmadı, yanıtını almak için tekrar deneyin".into(),
+            Error::Replayed(body) => body.message_tr.clone(),
+            Error::LicenseNotFound(id) => format!("{id} numaralı lisans bulunamadı"),
+            Error::LicenseAlreadyActive { holder } => {
+                format!("{holder:?} kullanıcısının zaten etkin bir lisansı var; önce iptal edin veya askıya alın")
+            }
+            Error::LicenseStateInvalid { license, status, action } => {
+                let action = match *action {
+                    "extend" => "uzatılamaz",
+                    "suspend" => "askıya alınamaz",
+                    "resume" => "yeniden etkinleştirilemez",
+                    _ => "iptal edilemez",
+                };
+                format!("{license} numaralı lisans {action}: durumu {}", status.as_str())
+            }
+            Error::ExtensionShortens { license, current, requested } => format!(
+                "{license} numaralı lisansın bitişi {current}; {requested} tarihine uzatma süreyi uzatmaz"
+            ),
+            Error::VersionConflict { license, expected, current } => format!(
+                "{license} numaralı lisans siz yükledikten sonra değişti (sürüm {expected}, şimdi {}); yeniden yükleyip tekrar deneyin",
+                current.version
+            ),
         }
     }
 
@@ -295,7 +413,20 @@ impl Localized for Error {
         match self {
             Error::InvalidInput { field, .. } => Some((*field).to_owned()),
             Error::Line(e) => e.details(),
+            Error::Replayed(body) => body.details.clone(),
+            // The license as it is now, so the UI can show what changed.
+            Error::VersionConflict { current, .. } => serde_json::to_string(current).ok(),
+            Error::IdempotencyKeyInUse { locked_until } => Some(locked_until.to_rfc3339()),
             _ => None,
         }
+    }
+}
+
+/// Turkish for the reasons of [`Error::IdempotencyKeyInvalid`].
+fn key_reason_tr(reason: &str) -> &'static str {
+    match reason {
+        "it is empty" => "boş",
+        "it is longer than 255 characters" => "255 karakterden uzun",
+        _ => "yalnızca yazdırılabilir ASCII karakterler kullanılabilir",
     }
 }

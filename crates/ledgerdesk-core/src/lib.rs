@@ -10,6 +10,8 @@
 //! - [`numbering`]: the gapless numbering guard, its reservations, and its invariant.
 //! - [`invoices`]: reading invoices back.
 //! - [`audit`]: the continuity audit.
+//! - [`idempotency`]: idempotency keys: claim, fence, replay, purge.
+//! - [`licenses`]: licenses, one ACTIVE per holder, with optimistic concurrency.
 //! - [`format`]: number templates and periods.
 //! - [`retry`]: bounded retries with full-jitter backoff.
 //! - [`error`]: [`Error`], with a stable code and English and Turkish messages.
@@ -21,8 +23,11 @@ pub mod audit;
 pub mod catalog;
 pub mod db;
 pub mod error;
+mod fault;
 pub mod format;
+pub mod idempotency;
 pub mod invoices;
+pub mod licenses;
 pub mod migrate;
 pub mod model;
 pub mod numbering;
@@ -31,6 +36,7 @@ pub mod store;
 
 pub use db::{PgStore, SqliteStore};
 pub use error::{Error, Result};
+pub use idempotency::KeyPolicy;
 pub use ledgerdesk_types as types;
 pub use model::*;
 pub use retry::RetryPolicy;

@@ -55,7 +55,7 @@ pub struct NewCustomer {
 }
 
 /// A position of a reservation to issue an invoice under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ReservedSlot {
     /// Reservation id.
     pub reservation: i64,
@@ -64,7 +64,7 @@ pub struct ReservedSlot {
 }
 
 /// A request to issue one invoice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IssueInvoice {
     /// Tenant code.
     pub tenant: String,

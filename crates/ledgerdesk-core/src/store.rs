@@ -11,10 +11,15 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use ledgerdesk_types::{
+    AssignLicense, BatchItem, BatchOutcome, BatchTarget, ChangeLicense, IdempotencyQuery, IdempotencyRecord,
+    InvoiceListQuery, InvoiceSummary, IssuedInvoice, License, LicenseAction, LicenseQuery, Localized, NumberingAudit,
+    Purged, Reply,
+};
 
 use crate::db::{PgStore, SqliteStore};
 use crate::error::{Error, Result};
+use crate::idempotency::KeyPolicy;
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
@@ -64,13 +69,23 @@ pub struct StoreOptions {
     pub retry: RetryPolicy,
     /// Largest number of open connections.
     pub max_connections: u32,
+    /// Lease and lifetime of idempotency keys.
+    pub keys: KeyPolicy,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { lock_timeout: Duration::from_secs(5), retry: RetryPolicy::default(), max_connections: 16 }
+        StoreOptions {
+            lock_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            max_connections: 16,
+            keys: KeyPolicy::default(),
+        }
     }
 }
+
+/// Most targets one batch may name.
+pub const MAX_BATCH: usize = 500;
 
 /// Everything the guards promise, on any database.
 ///
@@ -95,8 +110,17 @@ pub trait Store: Send + Sync {
     fn list_customers(&self, tenant: &str) -> impl Future<Output = Result<Vec<Customer>>> + Send;
 
     /// Issues an invoice: its number is taken in the same transaction that writes it, so a failed issue
-    /// consumes no number.
-    fn issue_invoice(&self, request: IssueInvoice) -> impl Future<Output = Result<IssuedInvoice>> + Send;
+    /// consumes no number. With `key`, at most once per key (see [`crate::idempotency`]).
+    fn issue_invoice_keyed(
+        &self,
+        request: IssueInvoice,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<IssuedInvoice>>> + Send;
+
+    /// Issues an invoice, without an idempotency key.
+    fn issue_invoice(&self, request: IssueInvoice) -> impl Future<Output = Result<IssuedInvoice>> + Send {
+        async move { self.issue_invoice_keyed(request, None).await.map(|reply| reply.value) }
+    }
 
     /// One invoice by number.
     fn get_invoice(&self, tenant: &str, number: &str) -> impl Future<Output = Result<IssuedInvoice>> + Send;
@@ -121,6 +145,96 @@ pub trait Store: Send + Sync {
 
     /// Continuity of every (series, period) of a tenant.
     fn audit_numbering(&self, tenant: &str) -> impl Future<Output = Result<Vec<NumberingAudit>>> + Send;
+
+    /// Assigns a license to a holder, who must have no other ACTIVE one. With `key`, at most once per key.
+    fn assign_license(
+        &self,
+        request: AssignLicense,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<License>>> + Send;
+
+    /// Extends, suspends, resumes or revokes a license, if it is still at the version the caller saw.
+    /// With `key`, at most once per key.
+    fn change_license(
+        &self,
+        request: ChangeLicense,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<License>>> + Send;
+
+    /// Applies one action to many licenses, each on its own (one may fail, the others still apply), in
+    /// license id order; returns an outcome per target, in the order given, and the totals. With `key`,
+    /// each item runs under the key `KEY/LICENSE_ID`, so a retried batch replays the items already done.
+    fn change_licenses(
+        &self,
+        tenant: &str,
+        targets: &[BatchTarget],
+        action: LicenseAction,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send {
+        async move {
+            crate::licenses::validate_batch(targets)?;
+            let mut order: Vec<usize> = (0..targets.len()).collect();
+            order.sort_by_key(|&i| targets[i].license);
+            let mut items: Vec<Option<BatchItem>> = vec![None; targets.len()];
+            for i in order {
+                let target = targets[i];
+                let request = ChangeLicense {
+                    tenant: tenant.to_owned(),
+                    license: target.license,
+                    expected_version: target.expected_version,
+                    action,
+                };
+                let item_key = key.map(|key| format!("{key}/{}", target.license));
+                let result = self.change_license(request, actor, item_key.as_deref()).await;
+                items[i] = Some(match result {
+                    Ok(reply) => BatchItem {
+                        license: target.license,
+                        license_after: Some(reply.value),
+                        error: None,
+                        replayed: reply.replayed,
+                    },
+                    Err(error) => BatchItem {
+                        license: target.license,
+                        license_after: None,
+                        replayed: matches!(error, Error::Replayed(_)),
+                        error: Some(error.to_body()),
+                    },
+                });
+            }
+            Ok(BatchOutcome::new(items.into_iter().flatten().collect()))
+        }
+    }
+
+    /// One license, expiry applied.
+    fn get_license(&self, tenant: &str, id: i64) -> impl Future<Output = Result<License>> + Send;
+
+    /// Licenses of a tenant, newest first (at most 500), expiry applied.
+    fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> impl Future<Output = Result<Vec<License>>> + Send;
+
+    /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many changed.
+    fn expire_licenses(&self, tenant: &str, actor: &str) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Idempotency records of a tenant, newest first.
+    fn list_idempotency_records(
+        &self,
+        tenant: &str,
+        query: &IdempotencyQuery,
+    ) -> impl Future<Output = Result<Vec<IdempotencyRecord>>> + Send;
+
+    /// One idempotency record by its full scope.
+    fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
+
+    /// Deletes expired idempotency records (of every tenant), a bounded batch per transaction.
+    fn purge_idempotency_records(&self) -> impl Future<Output = Result<Purged>> + Send;
 
     /// The raw baseline of `ledgerdesk bench numbering`: one bare counter-row increment in its own
     /// transaction, through the same locking as an issue, with no invoice written. Returns the value taken.
@@ -183,8 +297,38 @@ impl Store for AnyStore {
     async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
         dispatch!(self, s => s.list_customers(tenant))
     }
-    async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
-        dispatch!(self, s => s.issue_invoice(request))
+    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        dispatch!(self, s => s.issue_invoice_keyed(request, key))
+    }
+    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        dispatch!(self, s => s.assign_license(request, actor, key))
+    }
+    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        dispatch!(self, s => s.change_license(request, actor, key))
+    }
+    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
+        dispatch!(self, s => s.get_license(tenant, id))
+    }
+    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
+        dispatch!(self, s => s.list_licenses(tenant, query))
+    }
+    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        dispatch!(self, s => s.expire_licenses(tenant, actor))
+    }
+    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
+        dispatch!(self, s => s.list_idempotency_records(tenant, query))
+    }
+    async fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        dispatch!(self, s => s.get_idempotency_record(tenant, user, command, key))
+    }
+    async fn purge_idempotency_records(&self) -> Result<Purged> {
+        dispatch!(self, s => s.purge_idempotency_records())
     }
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
         dispatch!(self, s => s.get_invoice(tenant, number))

@@ -21,7 +21,7 @@ pub struct ErrorBody {
 /// `Display` (from `thiserror`) is the English message; [`Localized::message_tr`] the Turkish one.
 pub trait Localized: std::fmt::Display {
     /// Stable machine code.
-    fn code(&self) -> &'static str;
+    fn code(&self) -> &str;
     /// Turkish message.
     fn message_tr(&self) -> String;
     /// Structured details, when there are any worth a machine's attention.

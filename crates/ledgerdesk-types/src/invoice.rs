@@ -87,7 +87,7 @@ pub enum LineError {
 }
 
 impl Localized for LineError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             LineError::NoLines => "invoice_has_no_lines",
             LineError::TooManyLines(_) => "invoice_too_many_lines",

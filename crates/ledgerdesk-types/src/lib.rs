@@ -9,17 +9,26 @@
 //! - [`money`]: currencies, their minor units and the one rounding rule.
 //! - [`invoice`]: the issue request, its validation and totals, and what an issued invoice looks like.
 //! - [`numbering`]: series reset policies and the continuity audit report.
+//! - [`license`]: licenses, their changes and batch outcomes.
+//! - [`idempotency`]: idempotency records and the reply of an idempotent command.
 //! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod catalog;
 pub mod error;
+pub mod idempotency;
 pub mod invoice;
+pub mod license;
 pub mod money;
 pub mod numbering;
 
 pub use error::{ErrorBody, Localized};
+pub use idempotency::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged, Reply};
 pub use invoice::{InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError, LineInput};
+pub use license::{
+    AssignLicense, BatchItem, BatchOutcome, BatchSummary, BatchTarget, ChangeLicense, Extension, License,
+    LicenseAction, LicenseQuery, LicenseStatus,
+};
 pub use money::{Currency, round_money};
 pub use numbering::{NumberingAudit, ResetPolicy};

@@ -7,3 +7,13 @@ pub mod sqlite;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+use chrono::{DateTime, Utc};
+
+/// A parameter of a query built at run time (a list with optional filters); each twin binds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Param {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}

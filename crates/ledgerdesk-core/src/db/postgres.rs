@@ -4,18 +4,26 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use std::sync::Arc;
+
+use ledgerdesk_types::{
+    AssignLicense, ChangeLicense, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary, IssuedInvoice,
+    KeyStatus, License, LicenseQuery, NumberingAudit, Purged, Reply,
+};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
 
+use super::Param;
 use crate::error::{Error, Result};
+use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, PURGE_BATCH, Scope};
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
 };
+use crate::numbering::now;
 use crate::retry::RetryPolicy;
 use crate::store::{Store, StoreOptions};
-use crate::{audit, catalog, invoices, migrate, numbering};
+use crate::{audit, catalog, fault, idempotency, invoices, licenses, migrate, numbering};
 
 /// SQLSTATEs after which the whole transaction is worth another try: serialization failure, deadlock
 /// detected, lock not available (our `lock_timeout`).
@@ -59,6 +67,7 @@ impl<T> PgResultExt<T> for std::result::Result<T, sqlx::Error> {
 pub struct PgStore {
     pool: PgPool,
     retry: RetryPolicy,
+    keys: KeyPolicy,
 }
 
 impl PgStore {
@@ -78,7 +87,7 @@ impl PgStore {
             .connect_with(connect)
             .await
             .map_err(unavailable)?;
-        let store = PgStore { pool, retry: options.retry };
+        let store = PgStore { pool, retry: options.retry, keys: options.keys };
         store.retry.run(|attempts| Error::DatabaseBusy { attempts }, || migrate::postgres::run(&store.pool)).await?;
         Ok(store)
     }
@@ -123,11 +132,68 @@ impl Store for PgStore {
         catalog::postgres::list_customers(&self.pool, tenant).await
     }
 
-    async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
-        let draft = numbering::Draft::validate(request)?;
+    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        idempotency::execute(self, numbering::Draft::validate(request)?, key).await
+    }
+
+    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        licenses::validate_assign(&request, actor, now())?;
+        idempotency::execute(self, licenses::Assign { request, actor: actor.to_owned() }, key).await
+    }
+
+    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        licenses::validate_change(&request, actor)?;
+        idempotency::execute(self, licenses::Change { request, actor: actor.to_owned() }, key).await
+    }
+
+    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
+        licenses::postgres::get(&self.pool, tenant, id, now()).await
+    }
+
+    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
+        licenses::postgres::list(&self.pool, tenant, query, now()).await
+    }
+
+    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        numbering::validate_user(actor)?;
         self.retry
-            .run(|attempts| Error::NumberingContention { attempts }, || numbering::postgres::issue(&self.pool, &draft))
+            .run(
+                |attempts| Error::DatabaseBusy { attempts },
+                || licenses::postgres::expire(&self.pool, tenant, actor, now()),
+            )
             .await
+    }
+
+    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
+        idempotency::postgres::list(&self.pool, tenant, query, now()).await
+    }
+
+    async fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        idempotency::postgres::get(&self.pool, &Scope::lookup(tenant, user, command, key)).await
+    }
+
+    async fn purge_idempotency_records(&self) -> Result<Purged> {
+        let mut purged = Purged { removed: 0, batches: 0 };
+        loop {
+            let removed = self
+                .retry
+                .run(
+                    |attempts| Error::DatabaseBusy { attempts },
+                    || idempotency::postgres::purge_batch(&self.pool, now(), PURGE_BATCH),
+                )
+                .await?;
+            purged.removed += removed;
+            purged.batches += 1;
+            if removed < u64::from(PURGE_BATCH) {
+                return Ok(purged);
+            }
+        }
     }
 
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
@@ -170,4 +236,61 @@ impl Store for PgStore {
             )
             .await
     }
+}
+
+impl KeyLedger for PgStore {
+    fn policy(&self) -> KeyPolicy {
+        self.keys
+    }
+
+    async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
+        self.retry
+            .run(
+                |attempts| Error::DatabaseBusy { attempts },
+                || idempotency::postgres::claim(&self.pool, scope, fingerprint, self.keys, now()),
+            )
+            .await
+    }
+
+    async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
+        self.retry
+            .run(C::exhausted, || async {
+                let mut tx = self.pool.begin().await.db()?;
+                let value = command.apply_postgres(&mut tx).await?;
+                if let Some(held) = held {
+                    let response = idempotency::to_json(&value)?;
+                    if !idempotency::postgres::finish(&mut tx, held, KeyStatus::Completed, &response, now()).await? {
+                        return Err(Error::IdempotencyLeaseLost);
+                    }
+                    fault::pause("before-commit").await;
+                }
+                tx.commit().await.db()?;
+                Ok(value)
+            })
+            .await
+    }
+
+    async fn record_failure(&self, held: &Held, error: &str) -> Result<()> {
+        let mut conn = self.pool.acquire().await.db()?;
+        idempotency::postgres::finish(&mut conn, held, KeyStatus::Failed, error, now()).await.map(drop)
+    }
+
+    async fn release(&self, held: &Held) -> Result<()> {
+        idempotency::postgres::release(&self.pool, held).await
+    }
+}
+
+/// Binds the parameters of a query built at run time.
+pub(crate) fn bind_all<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text),
+            Param::Int(int) => query.bind(int),
+            Param::Time(time) => query.bind(time),
+        };
+    }
+    query
 }

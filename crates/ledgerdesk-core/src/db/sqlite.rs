@@ -5,20 +5,27 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use ledgerdesk_types::{
+    AssignLicense, ChangeLicense, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary, IssuedInvoice,
+    KeyStatus, License, LicenseQuery, NumberingAudit, Purged, Reply,
+};
 use rand::Rng;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
+use super::Param;
 use crate::error::{Error, Result};
+use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, PURGE_BATCH, Scope};
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
 };
+use crate::numbering::now;
 use crate::store::{Store, StoreOptions};
-use crate::{audit, catalog, invoices, migrate, numbering};
+use crate::{audit, catalog, fault, idempotency, invoices, licenses, migrate, numbering};
 
 /// Maps a rusqlite error onto the core error.
 pub(crate) fn map_err(e: rusqlite::Error) -> Error {
@@ -246,10 +253,71 @@ impl Store for SqliteStore {
         self.read(move |tx| catalog::sqlite::list_customers(tx, &tenant)).await
     }
 
-    async fn issue_invoice(&self, request: IssueInvoice) -> Result<IssuedInvoice> {
-        let draft = numbering::Draft::validate(request)?;
-        self.write(|attempts| Error::NumberingContention { attempts }, move |tx| numbering::sqlite::issue(tx, &draft))
-            .await
+    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        idempotency::execute(self, numbering::Draft::validate(request)?, key).await
+    }
+
+    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        licenses::validate_assign(&request, actor, now())?;
+        idempotency::execute(self, licenses::Assign { request, actor: actor.to_owned() }, key).await
+    }
+
+    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        licenses::validate_change(&request, actor)?;
+        idempotency::execute(self, licenses::Change { request, actor: actor.to_owned() }, key).await
+    }
+
+    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| licenses::sqlite::get(tx, &tenant, id, now())).await
+    }
+
+    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| licenses::sqlite::list(tx, &tenant, &query, now())).await
+    }
+
+    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        numbering::validate_user(actor)?;
+        let (tenant, actor) = (tenant.to_owned(), actor.to_owned());
+        self.write(
+            |attempts| Error::DatabaseBusy { attempts },
+            move |tx| licenses::sqlite::expire(tx, &tenant, &actor, now()),
+        )
+        .await
+    }
+
+    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| idempotency::sqlite::list(tx, &tenant, &query, now())).await
+    }
+
+    async fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        let scope = Scope::lookup(tenant, user, command, key);
+        self.read(move |tx| idempotency::sqlite::get(tx, &scope)).await
+    }
+
+    async fn purge_idempotency_records(&self) -> Result<Purged> {
+        let mut purged = Purged { removed: 0, batches: 0 };
+        loop {
+            let removed = self
+                .write(
+                    |attempts| Error::DatabaseBusy { attempts },
+                    |tx| idempotency::sqlite::purge_batch(tx, now(), PURGE_BATCH),
+                )
+                .await?;
+            purged.removed += removed;
+            purged.batches += 1;
+            if removed < u64::from(PURGE_BATCH) {
+                return Ok(purged);
+            }
+        }
     }
 
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
@@ -294,6 +362,66 @@ impl Store for SqliteStore {
         )
         .await
     }
+}
+
+impl KeyLedger for SqliteStore {
+    fn policy(&self) -> KeyPolicy {
+        self.inner.options.keys
+    }
+
+    async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
+        let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.policy());
+        self.write(
+            |attempts| Error::DatabaseBusy { attempts },
+            move |tx| idempotency::sqlite::claim(tx, &scope, &fingerprint, policy, now()),
+        )
+        .await
+    }
+
+    async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
+        let (command, held) = (Arc::clone(command), held.cloned());
+        self.write(C::exhausted, move |tx| {
+            let value = command.apply_sqlite(tx)?;
+            if let Some(held) = &held {
+                let response = idempotency::to_json(&value)?;
+                if !idempotency::sqlite::finish(tx, held, KeyStatus::Completed, &response, now())? {
+                    return Err(Error::IdempotencyLeaseLost);
+                }
+                fault::pause_blocking("before-commit");
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    async fn record_failure(&self, held: &Held, error: &str) -> Result<()> {
+        let (held, error) = (held.clone(), error.to_owned());
+        self.write(
+            |attempts| Error::DatabaseBusy { attempts },
+            move |tx| idempotency::sqlite::finish(tx, &held, KeyStatus::Failed, &error, now()).map(drop),
+        )
+        .await
+    }
+
+    async fn release(&self, held: &Held) -> Result<()> {
+        let held = held.clone();
+        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| idempotency::sqlite::release(tx, &held)).await
+    }
+}
+
+/// Binds the parameters of a query built at run time. Times are written as rusqlite writes a
+/// `DateTime<Utc>` (`%F %T%.f%:z`), so they compare correctly with stored ones.
+pub(crate) fn bind_all(params: Vec<Param>) -> rusqlite::ParamsFromIter<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value;
+    let values = params
+        .into_iter()
+        .map(|param| match param {
+            Param::Text(text) => Value::Text(text),
+            Param::Int(int) => Value::Integer(int),
+            Param::Time(time) => Value::Text(time.format("%F %T%.f%:z").to_string()),
+        })
+        .collect();
+    rusqlite::params_from_iter(values)
 }
 
 /// Reads a decimal stored as text (SQLite has no exact numeric type).

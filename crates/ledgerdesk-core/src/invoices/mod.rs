@@ -6,6 +6,8 @@ pub mod sqlite;
 
 use ledgerdesk_types::InvoiceListQuery;
 
+pub(crate) use crate::db::Param;
+
 /// Where every invoice read starts: the invoice with its series code and customer code. Both twins
 /// and the list query use it, so the three reads cannot drift apart.
 /// A macro rather than a `const` so that `concat!` can build literal SQL from it.
@@ -17,13 +19,6 @@ macro_rules! invoice_from {
     };
 }
 pub(crate) use invoice_from;
-
-/// A parameter of the list query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Param {
-    Text(String),
-    Int(i64),
-}
 
 /// The list query of one page, with only the filters asked for: a catch-all `($n IS NULL OR …)` form
 /// kept Postgres off its indexes (264 ms for a filtered page of 100,000 invoices). Series and customer

@@ -5,7 +5,7 @@ use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, 
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use super::{Param, invoice_from, list_sql};
+use super::{invoice_from, list_sql};
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
@@ -37,14 +37,8 @@ pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) 
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("${n}"));
-    let mut statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
-    for param in params {
-        statement = match param {
-            Param::Text(text) => statement.bind(text),
-            Param::Int(int) => statement.bind(int),
-        };
-    }
-    let rows = statement.fetch_all(&mut *conn).await.db()?;
+    let statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
+    let rows = crate::db::postgres::bind_all(statement, params).fetch_all(&mut *conn).await.db()?;
     rows.into_iter()
         .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
             let currency = currency(&code)?;

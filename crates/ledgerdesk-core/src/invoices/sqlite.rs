@@ -3,7 +3,7 @@
 use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Param, invoice_from, list_sql};
+use super::{invoice_from, list_sql};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
@@ -20,12 +20,8 @@ pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery)
     let tenant_id = tenant_id(tx, tenant)?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("?{n}"));
     let mut statement = tx.prepare_cached(&sql).db()?;
-    let params = params.into_iter().map(|param| match param {
-        Param::Text(text) => rusqlite::types::Value::Text(text),
-        Param::Int(int) => rusqlite::types::Value::Integer(int),
-    });
     let rows = statement
-        .query_map(rusqlite::params_from_iter(params), |r| {
+        .query_map(crate::db::sqlite::bind_all(params), |r| {
             Ok(InvoiceSummary {
                 id: r.get(0)?,
                 number: r.get(1)?,

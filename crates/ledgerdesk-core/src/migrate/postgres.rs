@@ -8,11 +8,18 @@ use crate::db::postgres::PgResultExt;
 use crate::error::Result;
 
 /// The Postgres migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "numbering",
-    sql: include_str!("../../../../migrations/postgres/0001_numbering.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "numbering",
+        sql: include_str!("../../../../migrations/postgres/0001_numbering.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "licenses_idempotency",
+        sql: include_str!("../../../../migrations/postgres/0002_licenses_idempotency.sql"),
+    },
+];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").
 const MIGRATION_LOCK: i64 = 0x4C44_534B;

@@ -9,11 +9,14 @@ use crate::db::sqlite::SqliteResultExt;
 use crate::error::Result;
 
 /// The SQLite migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "numbering",
-    sql: include_str!("../../../../migrations/sqlite/0001_numbering.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "numbering", sql: include_str!("../../../../migrations/sqlite/0001_numbering.sql") },
+    Migration {
+        version: 2,
+        name: "licenses_idempotency",
+        sql: include_str!("../../../../migrations/sqlite/0002_licenses_idempotency.sql"),
+    },
+];
 
 /// Brings the database up to date.
 pub fn run(conn: &mut Connection) -> Result<()> {

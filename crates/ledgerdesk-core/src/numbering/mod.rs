@@ -28,6 +28,7 @@ use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, ResetPolicy};
 use crate::catalog::validate_code;
 use crate::error::{Error, Result};
 use crate::format::{NumberFormat, period_of};
+use crate::idempotency::Command;
 use crate::model::{IssueInvoice, Reservation, ReserveNumbers, ReservedSlot};
 
 /// Most numbers one reservation may take.
@@ -252,4 +253,39 @@ pub(crate) fn now() -> DateTime<Utc> {
 /// Reason recorded in the voided-numbers register for an unused reserved number.
 pub(crate) fn void_reason(reservation: i64) -> String {
     format!("reservation {reservation} released unused")
+}
+
+impl Command for Draft {
+    type Output = IssuedInvoice;
+
+    fn name(&self) -> &'static str {
+        "invoice.issue"
+    }
+
+    fn tenant(&self) -> &str {
+        &self.request.tenant
+    }
+
+    fn user(&self) -> &str {
+        &self.request.user
+    }
+
+    fn arguments(&self) -> impl serde::Serialize {
+        &self.request
+    }
+
+    fn exhausted(attempts: u32) -> Error {
+        Error::NumberingContention { attempts }
+    }
+
+    fn apply_sqlite(&self, tx: &rusqlite::Transaction<'_>) -> Result<IssuedInvoice> {
+        sqlite::issue(tx, self)
+    }
+
+    fn apply_postgres(
+        &self,
+        conn: &mut sqlx::PgConnection,
+    ) -> impl std::future::Future<Output = Result<IssuedInvoice>> + Send {
+        postgres::issue(conn, self)
+    }
 }

@@ -158,12 +158,11 @@ async fn take_reserved(
     Ok(slot.seq)
 }
 
-pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice> {
+pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<IssuedInvoice> {
     let request = &draft.request;
-    let mut tx = pool.begin().await.db()?;
-    let series = load_series(&mut tx, &request.tenant, &request.series).await?;
+    let series = load_series(&mut *conn, &request.tenant, &request.series).await?;
     let customer = match request.customer.as_deref() {
-        Some(code) => Some(customer_id(&mut tx, &series, code).await?),
+        Some(code) => Some(customer_id(&mut *conn, &series, code).await?),
         None => None,
     };
     let date = series.issue_date(request.issue_date)?;
@@ -172,8 +171,8 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     // Locks from here on: series row, then counter row, both held until commit, which comes two
     // statements later.
     let seq = match request.reserved {
-        None => claim_next_position(&mut tx, &series, date, &period).await?,
-        Some(slot) => take_reserved(&mut tx, &series, slot, date).await?,
+        None => claim_next_position(&mut *conn, &series, date, &period).await?,
+        Some(slot) => take_reserved(&mut *conn, &series, slot, date).await?,
     };
     let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
@@ -216,7 +215,7 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
     .bind(column(|l| l.tax_rate))
     .bind(column(|l| l.net_amount))
     .bind(column(|l| l.tax_amount))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| match &e {
         // Another series of the tenant already printed this number.
@@ -225,7 +224,6 @@ pub(crate) async fn issue(pool: &PgPool, draft: &Draft) -> Result<IssuedInvoice>
         }
         _ => crate::db::postgres::map_err(e),
     })?;
-    tx.commit().await.db()?;
     Ok(draft.issued(series, placement, id))
 }
 

@@ -1,0 +1,393 @@
+//! Idempotency keys: a command sent twice with one key takes effect once, and the second answer is the
+//! first one, replayed (Stripe; IETF `Idempotency-Key` draft).
+//!
+//! A key is scoped to (tenant, user, command). Its life:
+//! 1. **Claim** (a short transaction of its own): insert the key `in_flight` under the primary key, with a
+//!    fencing token `fence = 1` and a lease (`locked_until`). A second request finds the row instead:
+//!    other arguments → `idempotency_key_reused`; finished → its stored answer, replayed; in flight with a
+//!    live lease → `idempotency_key_in_use`; in flight with a lapsed lease (its holder died) → taken over
+//!    with `fence + 1`; past its TTL → claimed afresh.
+//! 2. **Effect** (one transaction): the command's writes, then the key marked `completed` with the
+//!    response, *only if the fence is still ours*. The effect and the stored answer commit together or
+//!    not at all, and a holder whose key was taken over cannot commit: its fence no longer matches.
+//! 3. A failure the data decided (`license_already_active`, `version_conflict`…) is stored as `failed`
+//!    and replayed. Validation runs before the claim and stores nothing; a retryable failure (contention,
+//!    database down) frees the key so the retry runs again.
+//!
+//! Lock order, global: a command's own rows first (series → counter, or one license), the key row last.
+//! The claim transaction touches only the key row.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ledgerdesk_types::{IdempotencyQuery, KeyStatus, Localized, Reply};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::db::Param;
+use crate::error::{Error, Result};
+
+/// How long keys are held and kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyPolicy {
+    /// How long a claim holds its key before another request may take it over (its holder is presumed
+    /// dead).
+    pub lease: Duration,
+    /// How long a finished key is kept and replayed; afterwards it may be purged and means nothing.
+    pub ttl: Duration,
+}
+
+impl Default for KeyPolicy {
+    fn default() -> Self {
+        KeyPolicy { lease: Duration::from_secs(5 * 60), ttl: Duration::from_secs(24 * 60 * 60) }
+    }
+}
+
+impl KeyPolicy {
+    fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX)
+    }
+
+    fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+/// A state-changing command: its name, its tenant, its fingerprint and its effect on each database.
+pub(crate) trait Command: Send + Sync + 'static {
+    /// What the command returns; stored as JSON and replayed.
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+
+    /// The command's name in key scopes and records (`invoice.issue`).
+    fn name(&self) -> &'static str;
+
+    /// The tenant it acts in.
+    fn tenant(&self) -> &str;
+
+    /// The user it acts for; keys are scoped to them.
+    fn user(&self) -> &str;
+
+    /// The arguments that make two requests "the same request".
+    fn arguments(&self) -> impl Serialize;
+
+    /// The error when every retry met a lock.
+    fn exhausted(attempts: u32) -> Error {
+        Error::DatabaseBusy { attempts }
+    }
+
+    /// The effect, inside a `BEGIN IMMEDIATE` transaction.
+    fn apply_sqlite(&self, tx: &rusqlite::Transaction<'_>) -> Result<Self::Output>;
+
+    /// The effect, inside a Postgres transaction.
+    fn apply_postgres(&self, conn: &mut sqlx::PgConnection) -> impl Future<Output = Result<Self::Output>> + Send;
+}
+
+/// A key's full scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scope {
+    pub tenant: String,
+    pub user: String,
+    pub command: String,
+    pub key: String,
+}
+
+impl Scope {
+    /// The scope of a stored record, to look it up.
+    pub(crate) fn lookup(tenant: &str, user: &str, command: &str, key: &str) -> Scope {
+        Scope { tenant: tenant.to_owned(), user: user.to_owned(), command: command.to_owned(), key: key.to_owned() }
+    }
+}
+
+/// A claim this request holds: the scope and the fencing token it must still own to commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub scope: Scope,
+    pub fence: i64,
+}
+
+/// What claiming a key gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// Ours to run, under this fence.
+    Held { fence: i64 },
+    /// Finished earlier: its stored answer.
+    Finished { status: KeyStatus, response: String },
+}
+
+/// The stored row a second claim finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Existing {
+    pub fingerprint: String,
+    pub status: KeyStatus,
+    pub fence: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    pub response: Option<String>,
+}
+
+/// What to do with a key that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Past its TTL: claim it afresh for these arguments.
+    Renew,
+    /// In flight, lease lapsed: the holder is presumed dead; take over with a new fence.
+    TakeOver,
+    /// Finished: replay the stored answer.
+    Replay,
+}
+
+/// The judgement both twins apply to a key that exists; they differ only in SQL.
+pub(crate) fn decide(existing: &Existing, fingerprint: &str, command: &str, now: DateTime<Utc>) -> Result<Step> {
+    let lease_live = existing.status == KeyStatus::InFlight && existing.locked_until.is_some_and(|until| until > now);
+    if existing.expires_at <= now && !lease_live {
+        return Ok(Step::Renew);
+    }
+    if existing.fingerprint != fingerprint {
+        return Err(Error::IdempotencyKeyReused { command: command.to_owned() });
+    }
+    match (existing.status, existing.locked_until) {
+        (KeyStatus::InFlight, Some(locked_until)) if lease_live => Err(Error::IdempotencyKeyInUse { locked_until }),
+        (KeyStatus::InFlight, _) => Ok(Step::TakeOver),
+        _ => Ok(Step::Replay),
+    }
+}
+
+/// Refuses keys that are empty, longer than 255 characters or not printable ASCII.
+pub(crate) fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::IdempotencyKeyInvalid("it is empty"));
+    }
+    if key.len() > 255 {
+        return Err(Error::IdempotencyKeyInvalid("it is longer than 255 characters"));
+    }
+    if !key.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Err(Error::IdempotencyKeyInvalid("only printable ASCII characters may be used"));
+    }
+    Ok(())
+}
+
+/// SHA-256 (lower-case hex) of the command name and its arguments in canonical JSON: object keys sorted,
+/// no whitespace, so neither field order nor formatting changes it.
+pub(crate) fn fingerprint(command: &str, arguments: &impl Serialize) -> Result<String> {
+    let value = serde_json::to_value(arguments)
+        .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot encode the arguments: {e}") })?;
+    let mut canonical = String::new();
+    write_canonical(&value, &mut canonical);
+    let digest = Sha256::new().chain_update(command.as_bytes()).chain_update([0]).chain_update(canonical).finalize();
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Canonical JSON, written out by hand so that no serde_json feature (`preserve_order`) can change it.
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (name, field)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                write_canonical(field, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// JSON text of a value to store.
+pub(crate) fn to_json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot encode the response: {e}") })
+}
+
+fn stored<T: DeserializeOwned>(response: &str) -> Result<T> {
+    serde_json::from_str(response)
+        .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot read a stored response: {e}") })
+}
+
+/// What each store does with keys; [`execute`] drives it the same way on both databases.
+pub(crate) trait KeyLedger: Sync {
+    /// The lease and TTL in force.
+    fn policy(&self) -> KeyPolicy;
+
+    /// Claims `scope` for a request with `fingerprint` (step 1), in a transaction of its own.
+    fn claim(&self, scope: &Scope, fingerprint: &str) -> impl Future<Output = Result<Claim>> + Send;
+
+    /// Runs the command's effect in one transaction, retried whole on contention; with `held`, the key is
+    /// marked completed in that same transaction, if its fence is still ours (step 2).
+    fn apply<C: Command>(
+        &self,
+        command: &Arc<C>,
+        held: Option<&Held>,
+    ) -> impl Future<Output = Result<C::Output>> + Send;
+
+    /// Stores a failure the data decided as the key's answer, if its fence is still ours (step 3).
+    fn record_failure(&self, held: &Held, error: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Frees the key after a retryable failure, if its fence is still ours.
+    fn release(&self, held: &Held) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Runs `command`; with `key` (1–255 printable ASCII characters, one per logical request), at most once
+/// per key.
+pub(crate) async fn execute<L: KeyLedger, C: Command>(
+    ledger: &L,
+    command: C,
+    key: Option<&str>,
+) -> Result<Reply<C::Output>> {
+    let command = Arc::new(command);
+    let Some(key) = key else {
+        return ledger.apply(&command, None).await.map(|value| Reply { value, replayed: false });
+    };
+    validate_key(key)?;
+    let scope = Scope {
+        tenant: command.tenant().to_owned(),
+        user: command.user().to_owned(),
+        command: command.name().to_owned(),
+        key: key.to_owned(),
+    };
+    let fingerprint = fingerprint(command.name(), &command.arguments())?;
+    let fence = match ledger.claim(&scope, &fingerprint).await? {
+        Claim::Held { fence } => fence,
+        Claim::Finished { status: KeyStatus::Failed, response } => return Err(Error::Replayed(stored(&response)?)),
+        Claim::Finished { response, .. } => return Ok(Reply { value: stored(&response)?, replayed: true }),
+    };
+    crate::fault::pause("after-claim").await;
+    let held = Held { scope, fence };
+    match ledger.apply(&command, Some(&held)).await {
+        Ok(value) => Ok(Reply { value, replayed: false }),
+        Err(error) if error.is_retryable() => {
+            // Best effort: if freeing fails too, the lease runs out and the next request takes over.
+            let _ = ledger.release(&held).await;
+            Err(error)
+        }
+        Err(error) => {
+            ledger.record_failure(&held, &to_json(&error.to_body())?).await?;
+            Err(error)
+        }
+    }
+}
+
+/// The record list of one tenant with only the filters asked for, newest first. `placeholder` spells
+/// parameter `n` (`?n` for SQLite, `$n` for Postgres).
+pub(crate) fn list_sql(
+    tenant: &str,
+    query: &IdempotencyQuery,
+    now: DateTime<Utc>,
+    placeholder: fn(usize) -> String,
+) -> (String, Vec<Param>) {
+    let mut sql = format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE tenant = {}", placeholder(1));
+    let mut params = vec![Param::Text(tenant.to_owned())];
+    let mut filter = |clause: &str, param: Param| {
+        params.push(param);
+        sql.push_str(&clause.replace("{p}", &placeholder(params.len())));
+    };
+    if let Some(user) = &query.user {
+        filter(" AND user_id = {p}", Param::Text(user.clone()));
+    }
+    if let Some(command) = &query.command {
+        filter(" AND command = {p}", Param::Text(command.clone()));
+    }
+    if let Some(status) = query.status {
+        filter(" AND status = {p}", Param::Text(status.as_str().to_owned()));
+    }
+    if let Some(minutes) = query.older_than_minutes {
+        filter(" AND created_at <= {p}", Param::Time(now - chrono::Duration::minutes(i64::from(minutes))));
+    }
+    match query.expired {
+        Some(true) => filter(" AND expires_at <= {p}", Param::Time(now)),
+        Some(false) => filter(" AND expires_at > {p}", Param::Time(now)),
+        None => {}
+    }
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    filter(" ORDER BY created_at DESC, key LIMIT {p}", Param::Int(i64::from(limit)));
+    (sql, params)
+}
+
+/// The columns of a record, in the order both twins read them.
+pub(crate) const RECORD_COLUMNS: &str = "tenant, user_id, command, key, fingerprint, status, fence, response, replays, \
+     created_at, locked_until, completed_at, expires_at";
+
+/// Parses a stored status.
+pub(crate) fn status(text: &str) -> Result<KeyStatus> {
+    text.parse().map_err(|e: String| Error::Storage { backend: "core", detail: e })
+}
+
+/// Rows a purge deletes per transaction, so a large purge never holds locks for long.
+pub const PURGE_BATCH: u32 = 1_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_ignores_field_order_but_not_values() {
+        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":[1,2],"x":"s"}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a":{"x":"s","y":[1,2]},"b":1}"#).unwrap();
+        let c: Value = serde_json::from_str(r#"{"a":{"x":"s","y":[2,1]},"b":1}"#).unwrap();
+        assert_eq!(fingerprint("cmd", &a).unwrap(), fingerprint("cmd", &b).unwrap());
+        assert_ne!(fingerprint("cmd", &a).unwrap(), fingerprint("cmd", &c).unwrap());
+        assert_ne!(fingerprint("cmd", &a).unwrap(), fingerprint("other", &a).unwrap());
+        assert_eq!(fingerprint("cmd", &a).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn keys_are_one_to_255_printable_ascii_characters() {
+        assert!(validate_key("a").is_ok());
+        assert!(validate_key(&"k".repeat(255)).is_ok());
+        assert!(validate_key("order 42/retry:1 ~").is_ok());
+        for bad in [String::new(), "k".repeat(256), "tab\there".into(), "ünicode".into(), "nl\n".into()] {
+            assert_eq!(validate_key(&bad).unwrap_err().code(), "idempotency_key_invalid", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn decides_replay_in_use_take_over_renew_and_reuse() {
+        let now = Utc::now();
+        let later = now + chrono::Duration::minutes(1);
+        let earlier = now - chrono::Duration::minutes(1);
+        let row = |status, locked_until, expires_at| Existing {
+            fingerprint: "f".into(),
+            status,
+            fence: 1,
+            locked_until,
+            expires_at,
+            response: None,
+        };
+        let decide = |row: &Existing, fp: &str| decide(row, fp, "c", now);
+        assert_eq!(decide(&row(KeyStatus::Completed, None, later), "f").unwrap(), Step::Replay);
+        assert_eq!(decide(&row(KeyStatus::Failed, None, later), "f").unwrap(), Step::Replay);
+        assert_eq!(decide(&row(KeyStatus::Completed, None, later), "g").unwrap_err().code(), "idempotency_key_reused");
+        let in_flight = row(KeyStatus::InFlight, Some(later), later);
+        assert_eq!(decide(&in_flight, "f").unwrap_err().code(), "idempotency_key_in_use");
+        assert_eq!(decide(&in_flight, "g").unwrap_err().code(), "idempotency_key_reused");
+        assert_eq!(decide(&row(KeyStatus::InFlight, Some(earlier), later), "f").unwrap(), Step::TakeOver);
+        assert_eq!(decide(&row(KeyStatus::Completed, None, earlier), "g").unwrap(), Step::Renew);
+        // A live lease outlasts the TTL: the key stays in use.
+        assert_eq!(
+            decide(&row(KeyStatus::InFlight, Some(later), earlier), "f").unwrap_err().code(),
+            "idempotency_key_in_use"
+        );
+    }
+}

@@ -1,0 +1,250 @@
+//! Idempotency keys on Postgres. Twin of `sqlite.rs`; the judgement is in `mod.rs`.
+//!
+//! READ COMMITTED: a second claim of a fresh key waits on the primary key until the first claim commits,
+//! then finds its row; `SELECT … FOR UPDATE` reads the newest committed version and holds it while the
+//! claim decides, so two requests can never both take over one abandoned key.
+
+use chrono::{DateTime, Utc};
+use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
+use sqlx::{PgConnection, PgPool};
+
+use super::{Claim, Existing, Held, KeyPolicy, RECORD_COLUMNS, Scope, Step, decide, list_sql, status};
+use crate::db::postgres::{PgResultExt, bind_all};
+use crate::error::Result;
+
+const WHERE_KEY: &str = "tenant = $1 AND user_id = $2 AND command = $3 AND key = $4";
+
+/// A query with the key's four scope columns bound as `$1`–`$4`.
+macro_rules! keyed {
+    ($kind:ident, $sql:expr, $scope:expr) => {
+        sqlx::$kind(sqlx::AssertSqlSafe($sql))
+            .bind(&$scope.tenant)
+            .bind(&$scope.user)
+            .bind(&$scope.command)
+            .bind(&$scope.key)
+    };
+}
+
+pub(crate) async fn claim(
+    pool: &PgPool,
+    scope: &Scope,
+    fingerprint: &str,
+    policy: KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<Claim> {
+    let mut tx = pool.begin().await.db()?;
+    let inserted: Option<i64> = keyed!(
+        query_scalar,
+        "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
+                                       locked_until, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'in_flight', 1, $6, $7, $8)
+         ON CONFLICT DO NOTHING
+         RETURNING fence"
+            .to_owned(),
+        scope
+    )
+    .bind(fingerprint)
+    .bind(now)
+    .bind(policy.lease_until(now))
+    .bind(policy.expiry(now))
+    .fetch_optional(&mut *tx)
+    .await
+    .db()?;
+    if let Some(fence) = inserted {
+        tx.commit().await.db()?;
+        return Ok(Claim::Held { fence });
+    }
+    type Row = (String, String, i64, Option<DateTime<Utc>>, DateTime<Utc>, Option<String>);
+    let (fingerprint_was, status_text, fence, locked_until, expires_at, response): Row = keyed!(
+        query_as,
+        format!(
+            "SELECT fingerprint, status, fence, locked_until, expires_at, response
+               FROM idempotency_keys WHERE {WHERE_KEY} FOR UPDATE"
+        ),
+        scope
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .db()?;
+    let existing = Existing {
+        fingerprint: fingerprint_was,
+        status: status(&status_text)?,
+        fence,
+        locked_until,
+        expires_at,
+        response,
+    };
+    let claim = match decide(&existing, fingerprint, &scope.command, now)? {
+        Step::Replay => {
+            keyed!(
+                query,
+                format!("UPDATE idempotency_keys SET replays = replays + 1, last_replayed_at = $5 WHERE {WHERE_KEY}"),
+                scope
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+            Claim::Finished { status: existing.status, response: existing.response.unwrap_or_default() }
+        }
+        Step::TakeOver => {
+            keyed!(
+                query,
+                format!("UPDATE idempotency_keys SET fence = fence + 1, locked_until = $5 WHERE {WHERE_KEY}"),
+                scope
+            )
+            .bind(policy.lease_until(now))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+            Claim::Held { fence: existing.fence + 1 }
+        }
+        Step::Renew => {
+            keyed!(
+                query,
+                format!(
+                    "UPDATE idempotency_keys
+                        SET fingerprint = $5, status = 'in_flight', fence = fence + 1, response = NULL, replays = 0,
+                            created_at = $6, locked_until = $7, completed_at = NULL, last_replayed_at = NULL,
+                            expires_at = $8
+                      WHERE {WHERE_KEY}"
+                ),
+                scope
+            )
+            .bind(fingerprint)
+            .bind(now)
+            .bind(policy.lease_until(now))
+            .bind(policy.expiry(now))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+            Claim::Held { fence: existing.fence + 1 }
+        }
+    };
+    tx.commit().await.db()?;
+    Ok(claim)
+}
+
+/// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
+pub(crate) async fn finish(
+    conn: &mut PgConnection,
+    held: &Held,
+    status: KeyStatus,
+    response: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let updated = keyed!(
+        query,
+        format!(
+            "UPDATE idempotency_keys SET status = $5, response = $6, completed_at = $7, locked_until = NULL
+              WHERE {WHERE_KEY} AND fence = $8 AND status = 'in_flight'"
+        ),
+        held.scope
+    )
+    .bind(status.as_str())
+    .bind(response)
+    .bind(now)
+    .bind(held.fence)
+    .execute(conn)
+    .await
+    .db()?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
+pub(crate) async fn release(pool: &PgPool, held: &Held) -> Result<()> {
+    keyed!(
+        query,
+        format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = $5 AND status = 'in_flight'"),
+        held.scope
+    )
+    .bind(held.fence)
+    .execute(pool)
+    .await
+    .db()?;
+    Ok(())
+}
+
+type RecordRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+
+fn record(row: RecordRow) -> Result<IdempotencyRecord> {
+    let (
+        tenant,
+        user,
+        command,
+        key,
+        fingerprint,
+        status_text,
+        fence,
+        response,
+        replays,
+        created_at,
+        locked_until,
+        completed_at,
+        expires_at,
+    ) = row;
+    Ok(IdempotencyRecord {
+        tenant,
+        user,
+        command,
+        key,
+        fingerprint,
+        status: status(&status_text)?,
+        fence,
+        response,
+        replays,
+        created_at,
+        locked_until,
+        completed_at,
+        expires_at,
+    })
+}
+
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: &str,
+    query: &IdempotencyQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<IdempotencyRecord>> {
+    let (sql, params) = list_sql(tenant, query, now, |n| format!("${n}"));
+    let rows = bind_all(sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)), params).fetch_all(pool).await.db()?;
+    rows.into_iter().map(record).collect()
+}
+
+pub(crate) async fn get(pool: &PgPool, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
+    let row: Option<RecordRow> =
+        keyed!(query_as, format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"), scope)
+            .fetch_optional(pool)
+            .await
+            .db()?;
+    row.map(record).transpose()
+}
+
+/// Deletes up to `batch` expired records whose lease (if any) has run out; returns how many.
+pub(crate) async fn purge_batch(pool: &PgPool, now: DateTime<Utc>, batch: u32) -> Result<u64> {
+    let deleted = sqlx::query(
+        "DELETE FROM idempotency_keys WHERE ctid IN (
+             SELECT ctid FROM idempotency_keys
+              WHERE expires_at <= $1 AND (locked_until IS NULL OR locked_until <= $1) LIMIT $2)",
+    )
+    .bind(now)
+    .bind(i64::from(batch))
+    .execute(pool)
+    .await
+    .db()?;
+    Ok(deleted.rows_affected())
+}

@@ -1,0 +1,209 @@
+//! Idempotency keys on SQLite. Twin of `postgres.rs`; the judgement is in `mod.rs`.
+//!
+//! Every function runs inside a transaction opened by `SqliteStore`; writes are `BEGIN IMMEDIATE`, so a
+//! claim and the effect that completes it never interleave with another writer's.
+
+use chrono::{DateTime, Utc};
+use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
+use rusqlite::{OptionalExtension, Transaction};
+
+use super::{Claim, Existing, Held, KeyPolicy, RECORD_COLUMNS, Scope, Step, decide, list_sql, status};
+use crate::db::sqlite::{SqliteResultExt, bind_all};
+use crate::error::Result;
+
+const WHERE_KEY: &str = "tenant = ?1 AND user_id = ?2 AND command = ?3 AND key = ?4";
+
+fn key_params<'a>(scope: &'a Scope) -> [&'a dyn rusqlite::ToSql; 4] {
+    [&scope.tenant, &scope.user, &scope.command, &scope.key]
+}
+
+pub(crate) fn claim(
+    tx: &Transaction<'_>,
+    scope: &Scope,
+    fingerprint: &str,
+    policy: KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<Claim> {
+    let [tenant, user, command, key] = key_params(scope);
+    let inserted = tx
+        .execute(
+            "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
+                                           locked_until, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', 1, ?6, ?7, ?8)
+             ON CONFLICT DO NOTHING",
+            rusqlite::params![
+                tenant,
+                user,
+                command,
+                key,
+                fingerprint,
+                now,
+                policy.lease_until(now),
+                policy.expiry(now)
+            ],
+        )
+        .db()?;
+    if inserted == 1 {
+        return Ok(Claim::Held { fence: 1 });
+    }
+    let existing = tx
+        .query_row(
+            &format!(
+                "SELECT fingerprint, status, fence, locked_until, expires_at, response
+                   FROM idempotency_keys WHERE {WHERE_KEY}"
+            ),
+            key_params(scope),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            },
+        )
+        .db()?;
+    let (fingerprint_was, status_text, fence, locked_until, expires_at, response) = existing;
+    let existing = Existing {
+        fingerprint: fingerprint_was,
+        status: status(&status_text)?,
+        fence,
+        locked_until,
+        expires_at,
+        response,
+    };
+    match decide(&existing, fingerprint, &scope.command, now)? {
+        Step::Replay => {
+            tx.execute(
+                &format!("UPDATE idempotency_keys SET replays = replays + 1, last_replayed_at = ?5 WHERE {WHERE_KEY}"),
+                rusqlite::params![tenant, user, command, key, now],
+            )
+            .db()?;
+            Ok(Claim::Finished { status: existing.status, response: existing.response.unwrap_or_default() })
+        }
+        Step::TakeOver => {
+            tx.execute(
+                &format!("UPDATE idempotency_keys SET fence = fence + 1, locked_until = ?5 WHERE {WHERE_KEY}"),
+                rusqlite::params![tenant, user, command, key, policy.lease_until(now)],
+            )
+            .db()?;
+            Ok(Claim::Held { fence: existing.fence + 1 })
+        }
+        Step::Renew => {
+            tx.execute(
+                &format!(
+                    "UPDATE idempotency_keys
+                        SET fingerprint = ?5, status = 'in_flight', fence = fence + 1, response = NULL, replays = 0,
+                            created_at = ?6, locked_until = ?7, completed_at = NULL, last_replayed_at = NULL,
+                            expires_at = ?8
+                      WHERE {WHERE_KEY}"
+                ),
+                rusqlite::params![
+                    tenant,
+                    user,
+                    command,
+                    key,
+                    fingerprint,
+                    now,
+                    policy.lease_until(now),
+                    policy.expiry(now)
+                ],
+            )
+            .db()?;
+            Ok(Claim::Held { fence: existing.fence + 1 })
+        }
+    }
+}
+
+/// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
+pub(crate) fn finish(
+    tx: &Transaction<'_>,
+    held: &Held,
+    status: KeyStatus,
+    response: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let [tenant, user, command, key] = key_params(&held.scope);
+    let updated = tx
+        .execute(
+            &format!(
+                "UPDATE idempotency_keys SET status = ?5, response = ?6, completed_at = ?7, locked_until = NULL
+                  WHERE {WHERE_KEY} AND fence = ?8 AND status = 'in_flight'"
+            ),
+            rusqlite::params![tenant, user, command, key, status.as_str(), response, now, held.fence],
+        )
+        .db()?;
+    Ok(updated == 1)
+}
+
+/// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
+pub(crate) fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+    let [tenant, user, command, key] = key_params(&held.scope);
+    tx.execute(
+        &format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
+        rusqlite::params![tenant, user, command, key, held.fence],
+    )
+    .db()?;
+    Ok(())
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(IdempotencyRecord, String)> {
+    Ok((
+        IdempotencyRecord {
+            tenant: r.get(0)?,
+            user: r.get(1)?,
+            command: r.get(2)?,
+            key: r.get(3)?,
+            fingerprint: r.get(4)?,
+            status: KeyStatus::InFlight,
+            fence: r.get(6)?,
+            response: r.get(7)?,
+            replays: r.get(8)?,
+            created_at: r.get(9)?,
+            locked_until: r.get(10)?,
+            completed_at: r.get(11)?,
+            expires_at: r.get(12)?,
+        },
+        r.get(5)?,
+    ))
+}
+
+fn with_status((mut record, status_text): (IdempotencyRecord, String)) -> Result<IdempotencyRecord> {
+    record.status = status(&status_text)?;
+    Ok(record)
+}
+
+pub(crate) fn list(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    query: &IdempotencyQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<IdempotencyRecord>> {
+    let (sql, params) = list_sql(tenant, query, now, |n| format!("?{n}"));
+    let mut statement = tx.prepare(&sql).db()?;
+    let rows = statement.query_map(bind_all(params), record).db()?;
+    rows.map(|row| with_status(row.db()?)).collect()
+}
+
+pub(crate) fn get(tx: &Transaction<'_>, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
+    tx.query_row(&format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope), record)
+        .optional()
+        .db()?
+        .map(with_status)
+        .transpose()
+}
+
+/// Deletes up to `batch` expired records whose lease (if any) has run out; returns how many.
+pub(crate) fn purge_batch(tx: &Transaction<'_>, now: DateTime<Utc>, batch: u32) -> Result<u64> {
+    let deleted = tx
+        .execute(
+            "DELETE FROM idempotency_keys WHERE rowid IN (
+                 SELECT rowid FROM idempotency_keys
+                  WHERE expires_at <= ?1 AND (locked_until IS NULL OR locked_until <= ?1) LIMIT ?2)",
+            rusqlite::params![now, batch],
+        )
+        .db()?;
+    Ok(deleted as u64)
+}

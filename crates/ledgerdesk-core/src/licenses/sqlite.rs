@@ -1,0 +1,162 @@
+//! Licenses on SQLite. Twin of `postgres.rs`; the judgement is in `mod.rs`.
+//!
+//! Every write runs under `BEGIN IMMEDIATE`, so the version read by a change cannot move before its
+//! `UPDATE`; the `version = ?` condition is kept anyway so both twins run the same statements.
+
+use chrono::{DateTime, Utc};
+use ledgerdesk_types::{License, LicenseQuery, LicenseStatus};
+use rusqlite::{OptionalExtension, Transaction};
+
+use super::{Assign, Change, LICENSE_COLUMNS, effective_status, judge, list_sql, status};
+use crate::catalog::sqlite::tenant_id;
+use crate::db::sqlite::{SqliteResultExt, bind_all, map_err};
+use crate::error::{Error, Result};
+
+/// The partial unique index `licenses_one_active` refused a second ACTIVE license.
+fn already_active_or(e: rusqlite::Error, holder: &str) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, Some(message))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                && message.contains("licenses.tenant_id, licenses.holder") =>
+        {
+            Error::LicenseAlreadyActive { holder: holder.to_owned() }
+        }
+        _ => map_err(e),
+    }
+}
+
+/// Reads a license row (columns as [`LICENSE_COLUMNS`]) with expiry applied.
+fn row_to_license(tenant: &str) -> impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(License, String)> + '_ {
+    move |r| {
+        let expires_at = r.get(6)?;
+        Ok((
+            License {
+                id: r.get(0)?,
+                tenant: tenant.to_owned(),
+                holder: r.get(1)?,
+                product: r.get(2)?,
+                plan: r.get(3)?,
+                seats: r.get(4)?,
+                starts_at: r.get(5)?,
+                expires_at,
+                status: LicenseStatus::Active,
+                version: r.get(8)?,
+                updated_by: r.get(9)?,
+                updated_at: r.get(10)?,
+            },
+            r.get(7)?,
+        ))
+    }
+}
+
+fn with_status((mut license, stored): (License, String), now: DateTime<Utc>) -> Result<License> {
+    license.status = effective_status(status(&stored)?, license.expires_at, now);
+    Ok(license)
+}
+
+fn load(tx: &Transaction<'_>, tenant: &str, tenant_id: i64, id: i64, now: DateTime<Utc>) -> Result<License> {
+    let row = tx
+        .query_row(
+            &format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = ?1 AND tenant_id = ?2"),
+            (id, tenant_id),
+            row_to_license(tenant),
+        )
+        .optional()
+        .db()?
+        .ok_or(Error::LicenseNotFound(id))?;
+    with_status(row, now)
+}
+
+pub(crate) fn assign(tx: &Transaction<'_>, assign: &Assign, now: DateTime<Utc>) -> Result<License> {
+    let request = &assign.request;
+    let tenant_id = tenant_id(tx, &request.tenant)?;
+    // A lapsed ACTIVE license gives up the holder's one active slot before the new one takes it.
+    tx.execute(
+        "UPDATE licenses SET status = 'EXPIRED', version = version + 1, updated_by = ?3, updated_at = ?4
+          WHERE tenant_id = ?1 AND holder = ?2 AND status = 'ACTIVE' AND expires_at <= ?4",
+        (tenant_id, &request.holder, &assign.actor, now),
+    )
+    .db()?;
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO licenses (tenant_id, holder, product, plan, seats, starts_at, expires_at, status, version,
+                                   created_by, created_at, updated_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'ACTIVE', 1, ?8, ?9, ?8, ?9)
+             RETURNING id",
+            rusqlite::params![
+                tenant_id,
+                request.holder,
+                request.product,
+                request.plan,
+                request.seats,
+                request.starts_at.unwrap_or(now),
+                request.expires_at,
+                assign.actor,
+                now
+            ],
+            |r| r.get(0),
+        )
+        .map_err(|e| already_active_or(e, &request.holder))?;
+    load(tx, &request.tenant, tenant_id, id, now)
+}
+
+pub(crate) fn change(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) -> Result<License> {
+    let request = &change.request;
+    let tenant_id = tenant_id(tx, &request.tenant)?;
+    let current = load(tx, &request.tenant, tenant_id, request.license, now)?;
+    let patch = judge(&current, request)?;
+    let updated = tx
+        .execute(
+            "UPDATE licenses SET status = ?1, expires_at = ?2, version = version + 1, updated_by = ?3, updated_at = ?4
+              WHERE id = ?5 AND tenant_id = ?6 AND version = ?7",
+            rusqlite::params![
+                patch.status.as_str(),
+                patch.expires_at,
+                change.actor,
+                now,
+                request.license,
+                tenant_id,
+                request.expected_version
+            ],
+        )
+        .map_err(|e| already_active_or(e, &current.holder))?;
+    let after = load(tx, &request.tenant, tenant_id, request.license, now)?;
+    if updated == 0 {
+        return Err(Error::VersionConflict {
+            license: request.license,
+            expected: request.expected_version,
+            current: Box::new(after),
+        });
+    }
+    Ok(after)
+}
+
+pub(crate) fn list(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    query: &LicenseQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<License>> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let (sql, params) = list_sql(tenant_id, query, now, |n| format!("?{n}"));
+    let mut statement = tx.prepare(&sql).db()?;
+    let rows = statement.query_map(bind_all(params), row_to_license(tenant)).db()?;
+    rows.map(|row| with_status(row.db()?, now)).collect()
+}
+
+pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, id: i64, now: DateTime<Utc>) -> Result<License> {
+    load(tx, tenant, tenant_id(tx, tenant)?, id, now)
+}
+
+/// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many.
+pub(crate) fn expire(tx: &Transaction<'_>, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
+    let tenant_id = tenant_id(tx, tenant)?;
+    let expired = tx
+        .execute(
+            "UPDATE licenses SET status = 'EXPIRED', version = version + 1, updated_by = ?2, updated_at = ?3
+              WHERE tenant_id = ?1 AND status IN ('ACTIVE', 'SUSPENDED') AND expires_at <= ?3",
+            (tenant_id, actor, now),
+        )
+        .db()?;
+    Ok(expired as u64)
+}
