@@ -77,3 +77,16 @@ pub async fn assert_exactly_one_to(store: &AnyStore, tenant: &str, period: &str,
     assert_eq!((audit.count, audit.first, audit.last, audit.next_value), (n, Some(1), Some(n), n + 1), "{audit:?}");
     assert!(audit.voided.is_empty() && audit.reserved.is_empty(), "{audit:?}");
 }
+
+/// A one-year, five-seat license of `holder` in `tenant`.
+pub fn license(tenant: &str, holder: &str) -> ledgerdesk_types::AssignLicense {
+    ledgerdesk_types::AssignLicense {
+        tenant: tenant.into(),
+        holder: holder.into(),
+        product: "books".into(),
+        plan: "pro".into(),
+        seats: 5,
+        starts_at: None,
+        expires_at: chrono::Utc::now() + chrono::Duration::days(365),
+    }
+}

@@ -3,6 +3,8 @@
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
 mod fixtures;
+mod idempotency;
+mod licenses;
 mod money;
 mod numbering;
 mod processes;
@@ -49,4 +51,14 @@ conformance! {
     schema::migrations_rerun_cleanly_and_refuse_a_changed_one,
     schema::issued_invoices_cannot_be_deleted_or_rewritten,
     schema::master_data_creation_is_idempotent,
+    idempotency::fifty_identical_requests_take_effect_once,
+    idempotency::a_key_is_scoped_and_refuses_other_arguments,
+    idempotency::validation_errors_are_not_stored_outcomes_are,
+    idempotency::a_killed_holder_is_recovered_after_its_lease,
+    idempotency::a_stale_holder_cannot_commit_after_a_takeover,
+    idempotency::expired_records_are_purged_in_batches,
+    licenses::thirty_two_concurrent_assigns_leave_one_active,
+    licenses::concurrent_changes_on_one_version_have_one_winner,
+    licenses::transitions_and_expiry_follow_the_rules,
+    licenses::a_batch_reports_each_item_and_replays_with_its_key,
 }

@@ -140,6 +140,7 @@ fn impatient() -> StoreOptions {
             max_delay: Duration::from_millis(40),
         },
         max_connections: 4,
+        ..StoreOptions::default()
     }
 }
 

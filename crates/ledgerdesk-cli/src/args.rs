@@ -12,6 +12,9 @@ pub struct Cli {
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Seconds an idempotency key is held before another request may take it over (its holder presumed dead).
+    #[arg(long, env = "LEDGERDESK_KEY_LEASE_SECS", global = true, default_value_t = 300)]
+    pub key_lease_secs: u64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,6 +41,12 @@ pub enum Command {
     /// Audits.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Licenses: at most one ACTIVE per holder; every change names the version it is based on.
+    #[command(subcommand)]
+    License(LicenseCommand),
+    /// Idempotency records: browse and purge.
+    #[command(subcommand)]
+    Idempotency(IdempotencyCommand),
     /// Benchmarks against a raw baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -101,6 +110,14 @@ pub struct UserArg {
     pub user: Option<String>,
 }
 
+/// An idempotency key: the same key sent again replays the first answer instead of acting twice.
+#[derive(Debug, Args)]
+pub struct KeyArg {
+    /// 1–255 printable ASCII characters, one per logical request; scoped to tenant, --user and command.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum InvoiceCommand {
     /// Issue an invoice and print its number.
@@ -127,6 +144,8 @@ pub enum InvoiceCommand {
         seq: Option<i64>,
         #[command(flatten)]
         user: UserArg,
+        #[command(flatten)]
+        key: KeyArg,
     },
     /// List invoices, newest first.
     List {
@@ -190,6 +209,162 @@ pub enum AuditCommand {
     },
 }
 
+/// A license change: which license, at which version, by whom.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    #[arg(long)]
+    pub tenant: String,
+    /// License id.
+    #[arg(long)]
+    pub license: i64,
+    /// The version the change is based on (as `license show` printed it).
+    #[arg(long)]
+    pub version: i64,
+    #[command(flatten)]
+    pub user: UserArg,
+    #[command(flatten)]
+    pub key: KeyArg,
+}
+
+/// How far to extend: by days, or to a date.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ExtensionArgs {
+    /// Push the expiry back by this many days.
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Move the expiry to this date (YYYY-MM-DD, midnight UTC) or RFC 3339 instant.
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LicenseCommand {
+    /// Assign a license to a holder (refused if they have an ACTIVE one).
+    Assign {
+        #[arg(long)]
+        tenant: String,
+        /// The user who will hold it.
+        #[arg(long)]
+        holder: String,
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long, default_value_t = 1)]
+        seats: i32,
+        /// Start (YYYY-MM-DD or RFC 3339) [default: now].
+        #[arg(long)]
+        starts: Option<String>,
+        /// End (YYYY-MM-DD, midnight UTC, or RFC 3339).
+        #[arg(long, required_unless_present = "days", conflicts_with = "days")]
+        expires: Option<String>,
+        /// Or: valid for this many days from the start.
+        #[arg(long)]
+        days: Option<u32>,
+        #[command(flatten)]
+        user: UserArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// List licenses, newest first, expiry applied.
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        holder: Option<String>,
+        /// ACTIVE, SUSPENDED, REVOKED or EXPIRED.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show one license.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        /// License id.
+        license: i64,
+    },
+    /// Extend a license (never shortens it).
+    Extend {
+        #[command(flatten)]
+        change: ChangeArgs,
+        #[command(flatten)]
+        extension: ExtensionArgs,
+    },
+    /// Extend many licenses, each on its own; prints a result per license and a summary.
+    ExtendBatch {
+        #[arg(long)]
+        tenant: String,
+        /// LICENSE_ID:VERSION; repeat for more.
+        #[arg(long = "target", required = true)]
+        targets: Vec<String>,
+        #[command(flatten)]
+        extension: ExtensionArgs,
+        #[command(flatten)]
+        user: UserArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// ACTIVE → SUSPENDED.
+    Suspend(ChangeArgs),
+    /// SUSPENDED → ACTIVE.
+    Resume(ChangeArgs),
+    /// ACTIVE or SUSPENDED → REVOKED, for good.
+    Revoke(ChangeArgs),
+    /// Write EXPIRED on every license past its expiry.
+    Sweep {
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        user: UserArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdempotencyCommand {
+    /// List records, newest first.
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: Option<String>,
+        /// e.g. license.assign, invoice.issue.
+        #[arg(long)]
+        command: Option<String>,
+        /// in_flight, completed or failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only records created at least this many minutes ago.
+        #[arg(long)]
+        older_than_minutes: Option<u32>,
+        /// Only expired records.
+        #[arg(long, conflicts_with = "live")]
+        expired: bool,
+        /// Only records not yet expired.
+        #[arg(long)]
+        live: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Show one record with its fingerprint and stored response.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        command: String,
+        /// The key.
+        key: String,
+    },
+    /// Delete expired records, in bounded batches; prints how many.
+    Purge {
+        /// Rows deleted per transaction.
+        #[arg(long, default_value_t = ledgerdesk_core::idempotency::PURGE_BATCH)]
+        batch_size: u32,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Issue real invoices at a given concurrency and compare with a bare counter increment.
@@ -200,6 +375,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         concurrency: u32,
         /// Invoices to issue (and raw increments to make).
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+    },
+    /// Cost of an idempotency key: issuing with a fresh key and replaying a finished one, against issuing
+    /// without a key (the raw baseline), in the same run.
+    ///
+    /// Writes a fresh BENCHKEY… tenant into the database: point it at a scratch database.
+    Idempotency {
+        /// Concurrent callers.
+        #[arg(long, default_value_t = 1)]
+        concurrency: u32,
+        /// Operations per phase.
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },

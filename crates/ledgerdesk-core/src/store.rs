@@ -233,8 +233,8 @@ pub trait Store: Send + Sync {
         key: &str,
     ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
 
-    /// Deletes expired idempotency records (of every tenant), a bounded batch per transaction.
-    fn purge_idempotency_records(&self) -> impl Future<Output = Result<Purged>> + Send;
+    /// Deletes expired idempotency records (of every tenant), at most `batch` rows per transaction.
+    fn purge_idempotency_records(&self, batch: u32) -> impl Future<Output = Result<Purged>> + Send;
 
     /// The raw baseline of `ledgerdesk bench numbering`: one bare counter-row increment in its own
     /// transaction, through the same locking as an issue, with no invoice written. Returns the value taken.
@@ -327,8 +327,8 @@ impl Store for AnyStore {
     ) -> Result<Option<IdempotencyRecord>> {
         dispatch!(self, s => s.get_idempotency_record(tenant, user, command, key))
     }
-    async fn purge_idempotency_records(&self) -> Result<Purged> {
-        dispatch!(self, s => s.purge_idempotency_records())
+    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        dispatch!(self, s => s.purge_idempotency_records(batch))
     }
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
         dispatch!(self, s => s.get_invoice(tenant, number))

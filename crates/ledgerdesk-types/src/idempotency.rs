@@ -97,10 +97,11 @@ pub struct Purged {
     pub batches: u32,
 }
 
-/// The answer of a command sent with an idempotency key.
+/// The answer of a command sent with an idempotency key: the result's own fields, plus `replayed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply<T> {
     /// The result.
+    #[serde(flatten)]
     pub value: T,
     /// `true` when this is the stored answer of an earlier identical request, and nothing was done now.
     pub replayed: bool,

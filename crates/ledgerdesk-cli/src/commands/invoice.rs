@@ -4,7 +4,7 @@ use ledgerdesk_core::{AnyStore, Error, IssueInvoice, ReservedSlot, Result, Store
 use ledgerdesk_types::{InvoiceListQuery, IssuedInvoice, LineInput};
 use rust_decimal::Decimal;
 
-use super::{parse_currency, parse_date, user};
+use super::{parse_currency, parse_date, replayed, user};
 use crate::args::{Cli, InvoiceCommand};
 use crate::output;
 
@@ -61,7 +61,7 @@ fn describe(invoice: &IssuedInvoice) -> String {
 
 pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Result<()> {
     match command {
-        InvoiceCommand::Issue { tenant, series, customer, date, currency, lines, reservation, seq, user: who } => {
+        InvoiceCommand::Issue { tenant, series, customer, date, currency, lines, reservation, seq, user: who, key } => {
             let lines = lines.iter().enumerate().map(|(i, l)| parse_line(i + 1, l)).collect::<Result<Vec<_>>>()?;
             let request = IssueInvoice {
                 tenant: tenant.clone(),
@@ -73,8 +73,8 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Resul
                 user: user(who),
                 reserved: reservation.zip(*seq).map(|(reservation, seq)| ReservedSlot { reservation, seq }),
             };
-            let invoice = store.issue_invoice(request).await?;
-            output::print(cli.json, &invoice, describe);
+            let reply = store.issue_invoice_keyed(request, key.idempotency_key.as_deref()).await?;
+            output::print(cli.json, &reply, |reply| replayed(describe(&reply.value), reply.replayed));
         }
         InvoiceCommand::List { tenant, series, period, customer, limit, before_id } => {
             let query = InvoiceListQuery {

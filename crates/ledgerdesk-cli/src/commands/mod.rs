@@ -3,10 +3,12 @@
 mod audit;
 mod bench;
 mod catalog;
+mod idempotency;
 mod invoice;
+mod license;
 mod numbers;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use ledgerdesk_core::{AnyStore, Error, Result, StoreOptions};
 use ledgerdesk_types::Currency;
 
@@ -30,6 +32,13 @@ async fn open(cli: &Cli, options: StoreOptions) -> Result<AnyStore> {
     AnyStore::open(&database_url(cli)?, options).await
 }
 
+/// Store options from the global flags.
+fn options(cli: &Cli) -> StoreOptions {
+    let mut options = StoreOptions::default();
+    options.keys.lease = std::time::Duration::from_secs(cli.key_lease_secs);
+    options
+}
+
 /// Runs the command.
 pub async fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
@@ -46,9 +55,11 @@ pub async fn run(cli: &Cli) -> Result<()> {
         Command::Tenant(command) => catalog::tenant(cli, &open(cli, StoreOptions::default()).await?, command).await,
         Command::Series(command) => catalog::series(cli, &open(cli, StoreOptions::default()).await?, command).await,
         Command::Customer(command) => catalog::customer(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::Invoice(command) => invoice::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::Invoice(command) => invoice::run(cli, &open(cli, options(cli)).await?, command).await,
         Command::Numbers(command) => numbers::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
         Command::Audit(command) => audit::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
+        Command::License(command) => license::run(cli, &open(cli, options(cli)).await?, command).await,
+        Command::Idempotency(command) => idempotency::run(cli, &open(cli, options(cli)).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
     }
 }
@@ -69,6 +80,25 @@ fn parse_date(field: &'static str, text: Option<&str>) -> Result<Option<NaiveDat
         })
     })
     .transpose()
+}
+
+/// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 instant.
+fn parse_instant(field: &'static str, text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(date) = text.parse::<NaiveDate>() {
+        return Ok(date.and_time(NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        Error::invalid(
+            field,
+            format!("{text:?} is not a date like 2026-11-22 or an instant like 2026-11-22T09:30:00+01:00"),
+            format!("{text:?} 2026-11-22 gibi bir tarih veya 2026-11-22T09:30:00+01:00 gibi bir an değil"),
+        )
+    })
+}
+
+/// Appends "(replayed)" to the text of a replayed answer.
+fn replayed(text: String, replayed: bool) -> String {
+    if replayed { format!("{text}  (replayed: the stored answer of an earlier identical request)") } else { text }
 }
 
 fn parse_currency(text: &str) -> Result<Currency> {

@@ -15,7 +15,7 @@ use sqlx::{Connection as _, PgConnection, PgPool};
 
 use super::Param;
 use crate::error::{Error, Result};
-use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, PURGE_BATCH, Scope};
+use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, Scope};
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
@@ -178,19 +178,20 @@ impl Store for PgStore {
         idempotency::postgres::get(&self.pool, &Scope::lookup(tenant, user, command, key)).await
     }
 
-    async fn purge_idempotency_records(&self) -> Result<Purged> {
+    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        let batch = batch.max(1);
         let mut purged = Purged { removed: 0, batches: 0 };
         loop {
             let removed = self
                 .retry
                 .run(
                     |attempts| Error::DatabaseBusy { attempts },
-                    || idempotency::postgres::purge_batch(&self.pool, now(), PURGE_BATCH),
+                    || idempotency::postgres::purge_batch(&self.pool, now(), batch),
                 )
                 .await?;
             purged.removed += removed;
             purged.batches += 1;
-            if removed < u64::from(PURGE_BATCH) {
+            if removed < u64::from(batch) {
                 return Ok(purged);
             }
         }
@@ -256,6 +257,11 @@ impl KeyLedger for PgStore {
         self.retry
             .run(C::exhausted, || async {
                 let mut tx = self.pool.begin().await.db()?;
+                if let Some(held) = held
+                    && !idempotency::postgres::confirm(&mut tx, held).await?
+                {
+                    return Err(Error::IdempotencyLeaseLost);
+                }
                 let value = command.apply_postgres(&mut tx).await?;
                 if let Some(held) = held {
                     let response = idempotency::to_json(&value)?;

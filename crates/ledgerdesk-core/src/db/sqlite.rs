@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 
 use super::Param;
 use crate::error::{Error, Result};
-use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, PURGE_BATCH, Scope};
+use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, Scope};
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
@@ -303,18 +303,19 @@ impl Store for SqliteStore {
         self.read(move |tx| idempotency::sqlite::get(tx, &scope)).await
     }
 
-    async fn purge_idempotency_records(&self) -> Result<Purged> {
+    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        let batch = batch.max(1);
         let mut purged = Purged { removed: 0, batches: 0 };
         loop {
             let removed = self
                 .write(
                     |attempts| Error::DatabaseBusy { attempts },
-                    |tx| idempotency::sqlite::purge_batch(tx, now(), PURGE_BATCH),
+                    move |tx| idempotency::sqlite::purge_batch(tx, now(), batch),
                 )
                 .await?;
             purged.removed += removed;
             purged.batches += 1;
-            if removed < u64::from(PURGE_BATCH) {
+            if removed < u64::from(batch) {
                 return Ok(purged);
             }
         }
@@ -381,6 +382,11 @@ impl KeyLedger for SqliteStore {
     async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
         let (command, held) = (Arc::clone(command), held.cloned());
         self.write(C::exhausted, move |tx| {
+            if let Some(held) = &held
+                && !idempotency::sqlite::confirm(tx, held)?
+            {
+                return Err(Error::IdempotencyLeaseLost);
+            }
             let value = command.apply_sqlite(tx)?;
             if let Some(held) = &held {
                 let response = idempotency::to_json(&value)?;

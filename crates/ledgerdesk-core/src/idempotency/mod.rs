@@ -7,14 +7,15 @@
 //!    other arguments → `idempotency_key_reused`; finished → its stored answer, replayed; in flight with a
 //!    live lease → `idempotency_key_in_use`; in flight with a lapsed lease (its holder died) → taken over
 //!    with `fence + 1`; past its TTL → claimed afresh.
-//! 2. **Effect** (one transaction): the command's writes, then the key marked `completed` with the
-//!    response, *only if the fence is still ours*. The effect and the stored answer commit together or
-//!    not at all, and a holder whose key was taken over cannot commit: its fence no longer matches.
+//! 2. **Effect** (one transaction): first the key row, confirmed still ours (same fence, still in flight)
+//!    and, on Postgres, locked; then the command's writes; then the key marked `completed` with the
+//!    response. The effect and the stored answer commit together or not at all, and a holder whose key
+//!    was taken over while it stalled does nothing: its fence no longer matches (`idempotency_lease_lost`).
 //! 3. A failure the data decided (`license_already_active`, `version_conflict`…) is stored as `failed`
 //!    and replayed. Validation runs before the claim and stores nothing; a retryable failure (contention,
 //!    database down) frees the key so the retry runs again.
 //!
-//! Lock order, global: a command's own rows first (series → counter, or one license), the key row last.
+//! Lock order, global: the key row first, then the command's own rows (series → counter, or one license).
 //! The claim transaction touches only the key row.
 
 pub mod postgres;
@@ -334,7 +335,7 @@ pub(crate) fn status(text: &str) -> Result<KeyStatus> {
     text.parse().map_err(|e: String| Error::Storage { backend: "core", detail: e })
 }
 
-/// Rows a purge deletes per transaction, so a large purge never holds locks for long.
+/// Rows a purge deletes per transaction unless told otherwise, so a large purge never holds locks long.
 pub const PURGE_BATCH: u32 = 1_000;
 
 #[cfg(test)]

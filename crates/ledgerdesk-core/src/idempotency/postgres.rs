@@ -125,6 +125,22 @@ pub(crate) async fn claim(
     Ok(claim)
 }
 
+/// Whether `held.fence` is still the key's and it is still in flight, locking the key row until commit:
+/// the first statement of the effect's transaction, so a holder whose key was taken over does nothing,
+/// and no takeover can start while the effect runs.
+pub(crate) async fn confirm(conn: &mut PgConnection, held: &Held) -> Result<bool> {
+    let found: Option<i32> = keyed!(
+        query_scalar,
+        format!("SELECT 1 FROM idempotency_keys WHERE {WHERE_KEY} AND fence = $5 AND status = 'in_flight' FOR UPDATE"),
+        held.scope
+    )
+    .bind(held.fence)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    Ok(found.is_some())
+}
+
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
 pub(crate) async fn finish(
     conn: &mut PgConnection,

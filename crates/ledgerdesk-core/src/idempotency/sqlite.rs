@@ -117,6 +117,20 @@ pub(crate) fn claim(
     }
 }
 
+/// Whether `held.fence` is still the key's and it is still in flight: the first statement of the effect's
+/// transaction, so a holder whose key was taken over does nothing at all.
+pub(crate) fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
+    let [tenant, user, command, key] = key_params(&held.scope);
+    tx.query_row(
+        &format!("SELECT 1 FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
+        rusqlite::params![tenant, user, command, key, held.fence],
+        |_| Ok(()),
+    )
+    .optional()
+    .db()
+    .map(|found| found.is_some())
+}
+
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
 pub(crate) fn finish(
     tx: &Transaction<'_>,

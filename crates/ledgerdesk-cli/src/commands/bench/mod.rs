@@ -1,6 +1,7 @@
 //! Benchmarks: each measures real work and a baseline in the same run, on the same database, and prints
 //! both (never a timed test: these machines are shared and noisy).
 
+mod idempotency;
 mod list;
 mod numbering;
 
@@ -49,5 +50,6 @@ pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Result<()> {
     match *command {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,
+        BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
     }
 }

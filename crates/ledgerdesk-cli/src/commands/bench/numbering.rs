@@ -65,7 +65,7 @@ async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, o
     Ok(Phase::of(latencies, started.elapsed()))
 }
 
-fn sample_invoice(tenant: &str) -> IssueInvoice {
+pub(super) fn sample_invoice(tenant: &str) -> IssueInvoice {
     IssueInvoice {
         tenant: tenant.to_owned(),
         series: "INV".into(),

@@ -1,0 +1,187 @@
+//! `bench idempotency`: what an idempotency key costs. Each command runs without a key (the raw
+//! baseline), with a fresh key (claim + effect + stored answer), and again with a finished key (a replay),
+//! in the same run, on the same database, at the same concurrency.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Result, Store, StoreOptions};
+use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus, ResetPolicy};
+use serde::Serialize;
+
+use super::Phase;
+use super::numbering::sample_invoice;
+use crate::args::Cli;
+use crate::output;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    backend: &'static str,
+    concurrency: u32,
+    invoice_without_key: Phase,
+    invoice_with_key: Phase,
+    invoice_replay: Phase,
+    license_without_key: Phase,
+    license_with_key: Phase,
+    /// Invoice issue with a key: time per operation divided by the same without a key.
+    invoice_cost_ratio: f64,
+    /// License assign with a key: time per operation divided by the same without a key.
+    license_cost_ratio: f64,
+    /// Replay p99 divided by the p99 of issuing without a key.
+    replay_p99_ratio: f64,
+    /// Every keyed invoice was issued once, every replay answered without a new invoice.
+    verified: bool,
+}
+
+/// Runs `operation(i)` for i in 0..count over `concurrency` tasks.
+async fn measure<F, Fut>(concurrency: u32, count: u32, operation: F) -> Result<Phase>
+where
+    F: Fn(u32) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    let (next, operation) = (Arc::new(AtomicU32::new(0)), Arc::new(operation));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, operation) = (Arc::clone(&next), Arc::clone(&operation));
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return Ok::<_, Error>(latencies);
+                    }
+                    let began = Instant::now();
+                    operation(i).await?;
+                    latencies.push(began.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count as usize);
+    for worker in workers {
+        latencies.extend(worker.await.map_err(|e| Error::Storage { backend: "bench", detail: e.to_string() })??);
+    }
+    Ok(Phase::of(latencies, started.elapsed()))
+}
+
+fn license(tenant: &str, holder: String) -> AssignLicense {
+    AssignLicense {
+        tenant: tenant.to_owned(),
+        holder,
+        product: "books".into(),
+        plan: "pro".into(),
+        seats: 5,
+        starts_at: None,
+        expires_at: Utc::now() + Duration::days(365),
+    }
+}
+
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<()> {
+    if !(1..=256).contains(&concurrency) || count < 1 {
+        return Err(Error::invalid(
+            "concurrency",
+            "--concurrency must be from 1 to 256 and --count at least 1",
+            "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
+        ));
+    }
+    let store =
+        AnyStore::open(url, StoreOptions { max_connections: concurrency + 2, ..StoreOptions::default() }).await?;
+    let tenant = format!("BENCHKEY{}", Utc::now().format("%Y%m%d%H%M%S%3f"));
+    store.add_tenant(NewTenant { code: tenant.clone(), name: "Benchmark".into(), time_zone: "UTC".into() }).await?;
+    let series = NewSeries {
+        tenant: tenant.clone(),
+        code: "INV".into(),
+        format: "{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into(),
+        reset: ResetPolicy::Monthly,
+    };
+    store.add_series(series).await?;
+
+    let issue = |keyed: bool| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        move |i: u32| {
+            let (store, tenant) = (store.clone(), tenant.clone());
+            async move {
+                let key = keyed.then(|| format!("bench-invoice-{i}"));
+                store.issue_invoice_keyed(sample_invoice(&tenant), key.as_deref()).await.map(drop)
+            }
+        }
+    };
+    let assign = |keyed: bool| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        move |i: u32| {
+            let (store, tenant) = (store.clone(), tenant.clone());
+            async move {
+                let holder = format!("{}-{i}", if keyed { "keyed" } else { "plain" });
+                let key = keyed.then(|| format!("bench-license-{i}"));
+                store.assign_license(license(&tenant, holder), "bench", key.as_deref()).await.map(drop)
+            }
+        }
+    };
+
+    let invoice_without_key = measure(concurrency, count, issue(false)).await?;
+    let invoice_with_key = measure(concurrency, count, issue(true)).await?;
+    let invoice_replay = measure(concurrency, count, issue(true)).await?;
+    let license_without_key = measure(concurrency, count, assign(false)).await?;
+    let license_with_key = measure(concurrency, count, assign(true)).await?;
+
+    // Every keyed issue took effect once and was replayed once: 2 × count invoices in all, each key
+    // completed with exactly one replay.
+    let issued: i64 = store.audit_numbering(&tenant).await?.iter().map(|a| a.count).sum();
+    let query = IdempotencyQuery { command: Some("invoice.issue".into()), limit: Some(500), ..Default::default() };
+    let records = store.list_idempotency_records(&tenant, &query).await?;
+    let verified = issued == 2 * i64::from(count)
+        && records.iter().all(|r| r.status == KeyStatus::Completed && r.replays == 1)
+        && records.len() == (count as usize).min(500);
+
+    let report = Report {
+        backend: store.backend(),
+        concurrency,
+        invoice_cost_ratio: invoice_without_key.per_second / invoice_with_key.per_second,
+        license_cost_ratio: license_without_key.per_second / license_with_key.per_second,
+        replay_p99_ratio: invoice_replay.p99_ms / invoice_without_key.p99_ms,
+        invoice_without_key,
+        invoice_with_key,
+        invoice_replay,
+        license_without_key,
+        license_with_key,
+        verified,
+    };
+    output::print(cli.json, &report, |r| {
+        let row =
+            |name: &str, p: &Phase| format!("{name:<22} {:>8.1}  {:>8.2}  {:>8.2}", p.per_second, p.p50_ms, p.p99_ms);
+        [
+            format!(
+                "bench idempotency: {} at concurrency {}, {count} operations per phase (tenant {tenant})",
+                r.backend, r.concurrency
+            ),
+            format!("{:<22} {:>8}  {:>8}  {:>8}", "phase", "ops/s", "p50 ms", "p99 ms"),
+            row("invoice, no key (raw)", &r.invoice_without_key),
+            row("invoice, fresh key", &r.invoice_with_key),
+            row("invoice, replay", &r.invoice_replay),
+            row("license, no key (raw)", &r.license_without_key),
+            row("license, fresh key", &r.license_with_key),
+            format!(
+                "cost of a key: invoice {:.2}x, license {:.2}x the time of the same command without one",
+                r.invoice_cost_ratio, r.license_cost_ratio
+            ),
+            format!(
+                "replay p99: {:.2} ms ({:.2}x the p99 of an issue without a key)",
+                r.invoice_replay.p99_ms, r.replay_p99_ratio
+            ),
+            format!(
+                "verified: {}",
+                if r.verified { "each keyed issue took effect once; each replay wrote nothing" } else { "NO" }
+            ),
+        ]
+        .join("\n")
+    });
+    if verified {
+        Ok(())
+    } else {
+        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's effects do not add up".into() })
+    }
+}
