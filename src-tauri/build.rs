@@ -16,6 +16,13 @@ fn main() {
         "list_invoices",
         "get_invoice",
         "audit_numbering",
+        "list_licenses",
+        "assign_license",
+        "change_license",
+        "expire_licenses",
+        "list_idempotency_records",
+        "get_idempotency_record",
+        "purge_idempotency_records",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step");
 }

@@ -8,7 +8,8 @@
 //!   switched at run time.
 //! - [`settings`]: reading and writing the settings file.
 //! - [`error`]: the error every command returns.
-//! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`); a new screen adds a module.
+//! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`, `licenses`, `idempotency`); a new
+//!   screen adds a module.
 
 pub mod commands;
 pub mod error;
@@ -37,6 +38,13 @@ pub fn run() {
             commands::invoices::list_invoices,
             commands::invoices::get_invoice,
             commands::invoices::audit_numbering,
+            commands::licenses::list_licenses,
+            commands::licenses::assign_license,
+            commands::licenses::change_license,
+            commands::licenses::expire_licenses,
+            commands::idempotency::list_idempotency_records,
+            commands::idempotency::get_idempotency_record,
+            commands::idempotency::purge_idempotency_records,
         ])
         .run(tauri::generate_context!("tauri.conf.json"))
         .unwrap_or_else(|e| {

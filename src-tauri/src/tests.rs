@@ -4,11 +4,14 @@
 use chrono::NaiveDate;
 use ledgerdesk_conformance::{Kind, TestDb};
 use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Language, Settings, SetupRequest};
-use ledgerdesk_types::{Currency, InvoiceListQuery, LineInput, ResetPolicy};
+use ledgerdesk_types::{
+    AssignLicense, ChangeLicense, Currency, IdempotencyQuery, InvoiceListQuery, License, LicenseAction, LicenseQuery,
+    LicenseStatus, LineInput, ResetPolicy,
+};
 use tauri::Manager;
 use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
 
-use crate::commands::{invoices, settings, setup};
+use crate::commands::{idempotency, invoices, licenses, settings, setup};
 use crate::settings::SettingsFile;
 use crate::state::AppState;
 
@@ -84,13 +87,13 @@ async fn issue_list_and_audit(kind: Kind) {
     assert_eq!(setup::list_customers(h.state()).await.unwrap().len(), 1);
     assert_eq!(setup::list_series(h.state()).await.unwrap()[0].code, "INV");
 
-    let first = invoices::issue_invoice(h.state(), request("2")).await.expect("issue");
+    let first = invoices::issue_invoice(h.state(), request("2"), Some("form-1".into())).await.expect("issue").value;
     assert_eq!(first.number, "202611-00001-ACME");
     assert_eq!(first.total.to_string(), "363.01"); // 300.01 net + 63.00 tax
     assert_eq!(first.created_by, std::env::var("USER").unwrap_or_else(|_| "ledgerdesk".into()));
 
     // Bad input: a clear error with a code, and nothing written.
-    let err = invoices::issue_invoice(h.state(), request("0")).await.unwrap_err();
+    let err = invoices::issue_invoice(h.state(), request("0"), None).await.unwrap_err();
     assert_eq!(err.0.code, "line_quantity_invalid");
     assert_eq!(err.0.details.as_deref(), Some("line 1"));
     let page = invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap();
@@ -99,14 +102,70 @@ async fn issue_list_and_audit(kind: Kind) {
     assert_eq!(shown, first);
     let audit = invoices::audit_numbering(h.state()).await.unwrap();
     assert!(audit[0].is_clean() && audit[0].count == 1);
+
+    // The form's retry with its key replays the first answer and issues nothing.
+    let retry = invoices::issue_invoice(h.state(), request("2"), Some("form-1".into())).await.expect("replay");
+    assert!(retry.replayed && retry.value == first);
+    assert_eq!(invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap().len(), 1);
     drop(h.db);
+}
+
+async fn licenses_with_keys_and_their_records(kind: Kind) {
+    let h = Harness::new(kind).await;
+    setup::setup_tenant(h.state(), setup_request()).await.expect("set up");
+    let request = AssignLicense {
+        tenant: String::new(), // the selected tenant is used
+        holder: "ana".into(),
+        product: "books".into(),
+        plan: "pro".into(),
+        seats: 3,
+        starts_at: None,
+        expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+    };
+    let first = licenses::assign_license(h.state(), request.clone(), Some("assign-1".into())).await.expect("assign");
+    let again = licenses::assign_license(h.state(), request, Some("assign-1".into())).await.expect("replay");
+    assert!(!first.replayed && again.replayed && again.value == first.value);
+    assert_eq!(first.value.tenant, "ACME");
+
+    let stale = ChangeLicense {
+        tenant: String::new(),
+        license: first.value.id,
+        expected_version: 1,
+        action: LicenseAction::Suspend,
+    };
+    licenses::change_license(h.state(), stale.clone(), Some("suspend-1".into())).await.expect("suspend");
+    let err = licenses::change_license(h.state(), stale, None).await.unwrap_err();
+    assert_eq!(err.0.code, "version_conflict");
+    let now: License = serde_json::from_str(err.0.details.as_deref().expect("the license as it is now")).unwrap();
+    assert_eq!((now.status, now.version), (LicenseStatus::Suspended, 2));
+
+    let records = idempotency::list_idempotency_records(h.state(), IdempotencyQuery::default()).await.unwrap();
+    assert_eq!(records.len(), 2);
+    let user = records[0].user.clone();
+    let record = idempotency::get_idempotency_record(h.state(), user, "license.assign".into(), "assign-1".into())
+        .await
+        .unwrap()
+        .expect("a record");
+    assert_eq!(record.replays, 1);
+    assert_eq!(idempotency::purge_idempotency_records(h.state()).await.unwrap().removed, 0);
+    assert_eq!(licenses::list_licenses(h.state(), LicenseQuery::default()).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_licenses_with_keys_and_their_records() {
+    licenses_with_keys_and_their_records(Kind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_licenses_with_keys_and_their_records() {
+    licenses_with_keys_and_their_records(Kind::Postgres).await;
 }
 
 async fn switching_the_store_without_restart(kind: Kind) {
     let h = Harness::new(kind).await;
     setup::setup_tenant(h.state(), setup_request()).await.expect("set up");
     let without_customer = IssueRequest { customer: None, ..request("1") };
-    invoices::issue_invoice(h.state(), without_customer).await.expect("issue");
+    invoices::issue_invoice(h.state(), without_customer, None).await.expect("issue");
     let before = settings::get_settings(h.state()).await.unwrap();
 
     // A connection that cannot open changes nothing.

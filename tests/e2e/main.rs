@@ -12,6 +12,8 @@ use std::sync::Mutex;
 
 use driver::Driver;
 use ledgerdesk_conformance::{Kind, TestDb};
+use ledgerdesk_core::Store;
+use ledgerdesk_types::{ChangeLicense, Extension, LicenseAction};
 
 /// One window at a time: two Xvfb displays and WebKit processes at once starve a 2-core machine.
 static ONE_WINDOW: Mutex<()> = Mutex::new(());
@@ -106,6 +108,58 @@ fn issue_flow(kind: Kind, backend: &str) {
     app.wait_text("#detail-number", "the detail view", |t| t.contains("-00002-ACME"));
     app.wait_text("#detail-total", "the stored total", |t| t == "119.99 EUR");
     app.screenshot("08-invoice-detail");
+
+    license_flow(&app, &runtime, &db);
+}
+
+/// Licenses and idempotency records: one form submitted twice is one license and a replay; a stale
+/// change shows what another desktop changed; the browser shows the key, its fingerprint and replay.
+fn license_flow(app: &Driver, runtime: &tokio::runtime::Runtime, db: &TestDb) {
+    app.click("#nav-licenses");
+    app.fill("#assign-holder", "ana");
+    app.fill("#assign-seats", "3");
+    app.click("#assign-submit");
+    app.wait_text("#notice", "the assignment", |t| t.starts_with("Assigned: license #1 to ana"));
+    let key = app.text("#assign-key");
+    assert!(key.starts_with("ui-"), "{key}");
+    app.click("#assign-submit");
+    app.wait_text("#notice", "the replay", |t| t.starts_with("Already assigned (replayed): license #1 to ana"));
+    assert_eq!(app.text("#assign-key"), key, "an unchanged form keeps its key");
+    let table = app.wait_text("#license-table tbody", "the license", |t| t.contains("ACTIVE"));
+    assert_eq!(table.matches("ana").count(), 1, "one license, not two: {table}");
+    app.screenshot("09-licenses-assigned-once");
+
+    // Another desktop extends the license; this screen still shows version 1, so its Suspend is refused.
+    runtime.block_on(async {
+        let other_desktop = db.open().await;
+        let change = ChangeLicense {
+            tenant: "ACME".into(),
+            license: 1,
+            expected_version: 1,
+            action: LicenseAction::Extend(Extension::ByDays(10)),
+        };
+        other_desktop.change_license(change, "other-desk", None).await.expect("the other desktop's extension");
+    });
+    app.click("#suspend-1");
+    app.wait_text("#error-code", "the conflict code", |t| t == "version_conflict");
+    app.wait_text("#conflict", "what changed", |t| t.contains("other-desk") && t.contains("expires"));
+    app.screenshot("10-version-conflict");
+    app.click("#conflict-reload");
+    app.click("#suspend-1");
+    app.wait_text("#notice", "the suspension", |t| t.contains("License #1: SUSPENDED") && t.contains("version 3"));
+
+    // The idempotency browser: the assignment's key, completed, with its one replay.
+    app.click("#nav-idempotency");
+    app.wait_text("#keys-table tbody", "the records", |t| t.contains(&key) && t.contains("license.suspend"));
+    app.click("#keys-filter-command option[value='license.assign']");
+    app.click("#keys-filter-submit");
+    app.wait_text("#keys-table tbody", "only the assignment", |t| !t.contains("license.suspend"));
+    app.click("#keys-table tr.row td.number");
+    app.wait_text("#key-replays", "one replay served", |t| t == "1");
+    assert_eq!(app.text("#key-fingerprint").len(), 64);
+    let response = app.text("#key-response");
+    assert!(response.contains("\"holder\":\"ana\"") && response.contains("\"version\":1"), "{response}");
+    app.screenshot("11-idempotency-record");
 }
 
 #[test]

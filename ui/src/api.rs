@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
 use ledgerdesk_types::catalog::{Customer, Series};
-use ledgerdesk_types::{ErrorBody, InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use ledgerdesk_types::{
+    AssignLicense, ChangeLicense, ErrorBody, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary,
+    IssuedInvoice, License, LicenseQuery, NumberingAudit, Purged, Reply,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -70,8 +73,54 @@ pub async fn add_customer(request: CustomerRequest) -> Result<Customer, ErrorBod
     call("add_customer", &one("request", request)).await
 }
 
-pub async fn issue_invoice(request: IssueRequest) -> Result<IssuedInvoice, ErrorBody> {
-    call("issue_invoice", &one("request", request)).await
+/// A write and the idempotency key of its submission.
+#[derive(Serialize)]
+struct Keyed<T> {
+    request: T,
+    idempotency_key: String,
+}
+
+pub async fn issue_invoice(request: IssueRequest, key: String) -> Result<Reply<IssuedInvoice>, ErrorBody> {
+    call("issue_invoice", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn list_licenses(query: LicenseQuery) -> Result<Vec<License>, ErrorBody> {
+    call("list_licenses", &one("query", query)).await
+}
+
+pub async fn assign_license(request: AssignLicense, key: String) -> Result<Reply<License>, ErrorBody> {
+    call("assign_license", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn change_license(request: ChangeLicense, key: String) -> Result<Reply<License>, ErrorBody> {
+    call("change_license", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn expire_licenses() -> Result<u64, ErrorBody> {
+    call("expire_licenses", &NoArgs {}).await
+}
+
+pub async fn list_idempotency_records(query: IdempotencyQuery) -> Result<Vec<IdempotencyRecord>, ErrorBody> {
+    call("list_idempotency_records", &one("query", query)).await
+}
+
+#[derive(Serialize)]
+struct RecordId {
+    user: String,
+    command: String,
+    key: String,
+}
+
+pub async fn get_idempotency_record(
+    user: String,
+    command: String,
+    key: String,
+) -> Result<Option<IdempotencyRecord>, ErrorBody> {
+    call("get_idempotency_record", &RecordId { user, command, key }).await
+}
+
+pub async fn purge_idempotency_records() -> Result<Purged, ErrorBody> {
+    call("purge_idempotency_records", &NoArgs {}).await
 }
 
 pub async fn list_invoices(query: InvoiceListQuery) -> Result<Vec<InvoiceSummary>, ErrorBody> {

@@ -15,6 +15,8 @@ pub enum Screen {
     NewInvoice,
     Detail(String),
     Audit,
+    Licenses,
+    Idempotency,
     Settings,
 }
 
@@ -101,6 +103,8 @@ pub fn App() -> impl IntoView {
                 {tab(Screen::Invoices, "nav-invoices", "Invoices")}
                 {tab(Screen::NewInvoice, "nav-new-invoice", "New invoice")}
                 {tab(Screen::Audit, "nav-audit", "Audit")}
+                {tab(Screen::Licenses, "nav-licenses", "Licenses")}
+                {tab(Screen::Idempotency, "nav-idempotency", "Idempotency")}
                 {tab(Screen::Settings, "nav-settings", "Settings")}
             </nav>
             <span class="context" id="context">
@@ -125,6 +129,8 @@ pub fn App() -> impl IntoView {
                 Screen::NewInvoice => view! { <screens::issue::IssueForm /> }.into_any(),
                 Screen::Detail(number) => view! { <screens::detail::InvoiceDetail number=number /> }.into_any(),
                 Screen::Audit => view! { <screens::audit::Audit /> }.into_any(),
+                Screen::Licenses => view! { <screens::licenses::Licenses /> }.into_any(),
+                Screen::Idempotency => view! { <screens::idempotency::IdempotencyRecords /> }.into_any(),
                 Screen::Settings => view! { <screens::settings::SettingsScreen /> }.into_any(),
             }}
         </main>

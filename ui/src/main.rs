@@ -5,10 +5,14 @@
 //! # Layout
 //! - [`api`]: typed calls to the Tauri commands.
 //! - [`app`]: the shell of the page: navigation, the error banner, shared UI state.
+//! - [`clock`]: the time, from the webview.
+//! - [`keys`]: idempotency keys, one per distinct form submission.
 //! - [`screens`]: one file per screen.
 
 mod api;
 mod app;
+mod clock;
+mod keys;
 mod screens;
 
 fn main() {

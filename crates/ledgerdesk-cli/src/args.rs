@@ -259,7 +259,7 @@ pub enum LicenseCommand {
         /// End (YYYY-MM-DD, midnight UTC, or RFC 3339).
         #[arg(long, required_unless_present = "days", conflicts_with = "days")]
         expires: Option<String>,
-        /// Or: valid for this many days from the start.
+        /// Or: valid until midnight UTC this many days after the start's (or today's) date.
         #[arg(long)]
         days: Option<u32>,
         #[command(flatten)]

@@ -24,7 +24,12 @@ pub fn print<T: Serialize>(json: bool, value: &T, describe: impl FnOnce(&T) -> S
 /// Prints an error as one line on stderr: `error[code]: message`.
 pub fn print_error(error: &Error) {
     let message = if turkish() { error.message_tr() } else { error.to_string() };
-    eprintln!("error[{}]: {}", error.code(), message.replace('\n', " "));
+    let replayed = match (error, turkish()) {
+        (Error::Replayed(_), false) => " (replayed: the stored answer of an earlier identical request)",
+        (Error::Replayed(_), true) => " (tekrar: önceki aynı isteğin kayıtlı yanıtı)",
+        _ => "",
+    };
+    eprintln!("error[{}]: {}{replayed}", error.code(), message.replace('\n', " "));
 }
 
 /// Prints a command-line parsing error as one line.

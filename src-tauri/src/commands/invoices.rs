@@ -2,15 +2,19 @@
 
 use ledgerdesk_core::{IssueInvoice, Store};
 use ledgerdesk_types::api::IssueRequest;
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit};
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit, Reply};
 use tauri::State;
 
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-/// Issues an invoice for the selected tenant, recorded under the current user.
+/// Issues an invoice for the selected tenant, recorded under the current user, at most once per key.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn issue_invoice(state: State<'_, AppState>, request: IssueRequest) -> CommandResult<IssuedInvoice> {
+pub async fn issue_invoice(
+    state: State<'_, AppState>,
+    request: IssueRequest,
+    idempotency_key: Option<String>,
+) -> CommandResult<Reply<IssuedInvoice>> {
     let (store, tenant, user) = state.store_and_tenant().await?;
     let request = IssueInvoice {
         tenant,
@@ -22,7 +26,7 @@ pub async fn issue_invoice(state: State<'_, AppState>, request: IssueRequest) ->
         user,
         reserved: None,
     };
-    Ok(store.issue_invoice(request).await?)
+    Ok(store.issue_invoice_keyed(request, idempotency_key.as_deref()).await?)
 }
 
 /// One page of the selected tenant's invoices, newest first.

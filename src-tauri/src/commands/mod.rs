@@ -1,6 +1,8 @@
 //! The app's commands, one module per domain. Each is thin: arguments in, one core call, result out.
 //! Arguments use snake_case on both sides (`rename_all = "snake_case"`), as the shared types do.
 
+pub mod idempotency;
 pub mod invoices;
+pub mod licenses;
 pub mod settings;
 pub mod setup;

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::api;
 use crate::app::use_ui;
+use crate::keys::SubmissionKeys;
 
 /// One line as typed: text until submitted.
 #[derive(Clone, Copy)]
@@ -65,6 +66,8 @@ pub fn IssueForm() -> impl IntoView {
     let next_id = RwSignal::new(1u32);
     let lines = RwSignal::new(vec![LineDraft::new(0)]);
     let busy = RwSignal::new(false);
+    // A retry of the same invoice after an error reuses its key; a new invoice gets a new one.
+    let keys = SubmissionKeys::<IssueRequest>::new();
 
     spawn_local(async move {
         match api::list_series().await {
@@ -131,11 +134,15 @@ pub fn IssueForm() -> impl IntoView {
             currency: parsed_currency(),
             lines: lines_input,
         };
+        let key = keys.key_for(&request);
         busy.set(true);
         spawn_local(async move {
-            match api::issue_invoice(request).await {
-                Ok(invoice) => {
-                    ui.succeed(format!("Issued {} for {} {}", invoice.number, invoice.total, invoice.currency));
+            match api::issue_invoice(request, key).await {
+                Ok(reply) => {
+                    let invoice = reply.value;
+                    let how = if reply.replayed { "Already issued (replayed)" } else { "Issued" };
+                    ui.succeed(format!("{how} {} for {} {}", invoice.number, invoice.total, invoice.currency));
+                    keys.forget();
                     // Only a successful issue starts a fresh set of lines.
                     let id = next_id.get_untracked();
                     next_id.set(id + 1);

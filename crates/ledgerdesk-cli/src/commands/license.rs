@@ -1,6 +1,6 @@
 //! `license assign | list | show | extend | extend-batch | suspend | resume | revoke | sweep`.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveTime, Utc};
 use ledgerdesk_core::{AnyStore, Error, Result, Store};
 use ledgerdesk_types::{
     AssignLicense, BatchOutcome, BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery,
@@ -76,7 +76,12 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Resul
             let starts_at = starts.as_deref().map(|s| parse_instant("starts", s)).transpose()?;
             let expires_at = match (expires, days) {
                 (Some(expires), _) => parse_instant("expires", expires)?,
-                (None, Some(days)) => starts_at.unwrap_or_else(Utc::now) + Duration::days(i64::from(*days)),
+                // Midnight UTC, so that the same command run again the same day is the same request
+                // (and replays under its idempotency key).
+                (None, Some(days)) => {
+                    let from = starts_at.unwrap_or_else(Utc::now).date_naive().and_time(NaiveTime::MIN).and_utc();
+                    from + Duration::days(i64::from(*days))
+                }
                 (None, None) => {
                     return Err(Error::invalid("expires", "give --expires or --days", "--expires veya --days verin"));
                 }

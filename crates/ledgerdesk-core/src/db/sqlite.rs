@@ -258,13 +258,11 @@ impl Store for SqliteStore {
     }
 
     async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
-        licenses::validate_assign(&request, actor, now())?;
-        idempotency::execute(self, licenses::Assign { request, actor: actor.to_owned() }, key).await
+        idempotency::execute(self, licenses::Assign::new(request, actor)?, key).await
     }
 
     async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
-        licenses::validate_change(&request, actor)?;
-        idempotency::execute(self, licenses::Change { request, actor: actor.to_owned() }, key).await
+        idempotency::execute(self, licenses::Change::new(request, actor)?, key).await
     }
 
     async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {

@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use ledgerdesk_types::{AssignLicense, ChangeLicense, Extension, License, LicenseAction, LicenseQuery, LicenseStatus};
 
 use crate::catalog::validate_code;
@@ -191,6 +191,28 @@ pub(crate) struct Assign {
 pub(crate) struct Change {
     pub request: ChangeLicense,
     pub actor: String,
+}
+
+impl Assign {
+    /// Validates the request, its instants cut to microseconds as both databases store them (so a
+    /// license reads back the same everywhere, and its fingerprint does not depend on nanoseconds).
+    pub(crate) fn new(mut request: AssignLicense, actor: &str) -> Result<Self> {
+        request.starts_at = request.starts_at.map(|t| t.trunc_subsecs(6));
+        request.expires_at = request.expires_at.trunc_subsecs(6);
+        validate_assign(&request, actor, crate::numbering::now())?;
+        Ok(Assign { request, actor: actor.to_owned() })
+    }
+}
+
+impl Change {
+    /// Validates the request, its instant (if any) cut to microseconds.
+    pub(crate) fn new(mut request: ChangeLicense, actor: &str) -> Result<Self> {
+        if let LicenseAction::Extend(Extension::Until(until)) = request.action {
+            request.action = LicenseAction::Extend(Extension::Until(until.trunc_subsecs(6)));
+        }
+        validate_change(&request, actor)?;
+        Ok(Change { request, actor: actor.to_owned() })
+    }
 }
 
 impl Command for Assign {
