@@ -5,16 +5,12 @@ use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::{optional, reload_after_writes};
 use crate::api;
 use crate::app::use_ui;
 
 const COMMANDS: [&str; 6] =
     ["invoice.issue", "license.assign", "license.extend", "license.suspend", "license.resume", "license.revoke"];
-
-fn optional(text: String) -> Option<String> {
-    let text = text.trim().to_owned();
-    (!text.is_empty()).then_some(text)
-}
 
 fn time(instant: Option<chrono::DateTime<chrono::Utc>>) -> String {
     instant.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
@@ -63,13 +59,7 @@ pub fn IdempotencyRecords() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
-        ui.version.track();
-        ui.settings.track();
-        if ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some())) {
-            load();
-        }
-    });
+    reload_after_writes(ui, load);
     let filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         load();
@@ -107,7 +97,7 @@ pub fn IdempotencyRecords() -> impl IntoView {
                     <option value="">"Any status"</option>
                     {KeyStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{status_label(*s)}</option> }).collect_view()}
                 </select>
-                <input id="keys-filter-age" class="num" placeholder="Older than (min)" bind:value=older_than inputmode="numeric" />
+                <input id="keys-filter-age" class="num" placeholder="Older than, min" bind:value=older_than inputmode="numeric" />
                 <select id="keys-filter-expiry" prop:value=move || expiry.get() on:change=move |ev| expiry.set(event_target_value(&ev))>
                     <option value="">"Live and expired"</option>
                     <option value="live">"Live"</option>

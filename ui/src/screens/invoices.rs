@@ -4,15 +4,11 @@ use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::{optional, reload_after_writes};
 use crate::api;
 use crate::app::{Screen, use_ui};
 
 const PAGE: u32 = 50;
-
-fn optional(text: String) -> Option<String> {
-    let text = text.trim().to_owned();
-    (!text.is_empty()).then_some(text)
-}
 
 #[component]
 pub fn InvoiceList() -> impl IntoView {
@@ -43,14 +39,7 @@ pub fn InvoiceList() -> impl IntoView {
             }
         });
     };
-    // Reload whenever something was written, and on first show.
-    Effect::new(move |_| {
-        ui.version.track();
-        ui.settings.track();
-        if ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some())) {
-            load();
-        }
-    });
+    reload_after_writes(ui, load);
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         cursors.set(Vec::new());

@@ -9,15 +9,11 @@ use ledgerdesk_types::{
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::{optional, reload_after_writes};
 use crate::api;
 use crate::app::use_ui;
 use crate::clock;
 use crate::keys::{SubmissionKeys, fresh_key};
-
-fn optional(text: String) -> Option<String> {
-    let text = text.trim().to_owned();
-    (!text.is_empty()).then_some(text)
-}
 
 fn invalid(field: &str, message: &str, message_tr: &str) -> ErrorBody {
     ErrorBody {
@@ -86,13 +82,7 @@ pub fn Licenses() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
-        ui.version.track();
-        ui.settings.track();
-        if ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some())) {
-            load();
-        }
-    });
+    reload_after_writes(ui, load);
     let filter = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         load();

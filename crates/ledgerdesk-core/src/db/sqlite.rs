@@ -302,21 +302,13 @@ impl Store for SqliteStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
-        let batch = batch.max(1);
-        let mut purged = Purged { removed: 0, batches: 0 };
-        loop {
-            let removed = self
-                .write(
-                    |attempts| Error::DatabaseBusy { attempts },
-                    move |tx| idempotency::sqlite::purge_batch(tx, now(), batch),
-                )
-                .await?;
-            purged.removed += removed;
-            purged.batches += 1;
-            if removed < u64::from(batch) {
-                return Ok(purged);
-            }
-        }
+        idempotency::purge_in_batches(batch, |batch| {
+            self.write(
+                |attempts| Error::DatabaseBusy { attempts },
+                move |tx| idempotency::sqlite::purge_batch(tx, now(), batch),
+            )
+        })
+        .await
     }
 
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
