@@ -59,3 +59,34 @@ fn turkish_messages_on_request() {
     let line = one_error_line(&output);
     assert!(line.contains("Geçersiz veritabanı adresi"), "{line}");
 }
+
+#[test]
+fn the_same_command_and_key_run_again_replay_the_first_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
+        ledgerdesk(&all)
+    };
+    assert!(run(&["tenant", "add", "--code", "ACME", "--name", "Acme SL"]).status.success());
+    // `--days` counts from today's midnight UTC, so the same command line is the same request all day.
+    let assign = ["--json", "license", "assign", "--tenant", "ACME", "--holder", "ana", "--product", "books"];
+    let assign: Vec<&str> =
+        assign.iter().chain(&["--plan", "pro", "--days", "30", "--user", "clerk"]).copied().collect();
+    let keyed: Vec<&str> = assign.iter().chain(&["--idempotency-key", "assign-1"]).copied().collect();
+    let first = run(&keyed);
+    let again = run(&keyed);
+    assert!(first.status.success() && again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!((first["replayed"].as_bool(), again["replayed"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(first["id"], again["id"]);
+
+    // Without the key, the same assignment is a second request, refused by the one-ACTIVE rule.
+    let line = one_error_line(&run(&assign));
+    assert!(line.starts_with("error[license_already_active]"), "{line}");
+    let shown =
+        run(&["idempotency", "show", "--tenant", "ACME", "--user", "clerk", "--command", "license.assign", "assign-1"]);
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("replays 1") && shown.contains("fingerprint"), "{shown}");
+}
