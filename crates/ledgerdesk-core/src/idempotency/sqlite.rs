@@ -13,7 +13,7 @@ use crate::error::Result;
 
 const WHERE_KEY: &str = "tenant = ?1 AND user_id = ?2 AND command = ?3 AND key = ?4";
 
-fn key_params<'a>(scope: &'a Scope) -> [&'a dyn rusqlite::ToSql; 4] {
+fn key_params(scope: &Scope) -> [&dyn rusqlite::ToSql; 4] {
     [&scope.tenant, &scope.user, &scope.command, &scope.key]
 }
 
