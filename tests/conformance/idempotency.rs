@@ -239,6 +239,21 @@ pub async fn expired_records_are_purged_in_batches(kind: Kind) {
 
     let expired = IdempotencyQuery { expired: Some(true), ..Default::default() };
     assert_eq!(store.list_idempotency_records("ACME", &expired).await.unwrap().len(), 3);
+    let count = |query: IdempotencyQuery| {
+        let store = store.clone();
+        async move { store.list_idempotency_records("ACME", &query).await.unwrap().len() }
+    };
+    assert_eq!(count(IdempotencyQuery { expired: Some(false), ..Default::default() }).await, 1);
+    assert_eq!(count(IdempotencyQuery { older_than_minutes: Some(60), ..Default::default() }).await, 0);
+    assert_eq!(count(IdempotencyQuery { older_than_minutes: Some(0), ..Default::default() }).await, 4);
+    assert_eq!(count(IdempotencyQuery { user: Some("nobody".into()), ..Default::default() }).await, 0);
+    let completed = IdempotencyQuery {
+        command: Some("license.assign".into()),
+        status: Some(KeyStatus::Completed),
+        limit: Some(2),
+        ..Default::default()
+    };
+    assert_eq!(count(completed).await, 2);
     let purged = store.purge_idempotency_records(2).await.expect("purge");
     assert_eq!((purged.removed, purged.batches), (3, 2));
     let left = store.list_idempotency_records("ACME", &IdempotencyQuery::default()).await.unwrap();
