@@ -180,20 +180,31 @@ impl SqliteStore {
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
     {
-        self.transaction(TransactionBehavior::Deferred, |attempts| Error::DatabaseBusy { attempts }, f).await
+        self.transaction(Kind::Read, |attempts| Error::DatabaseBusy { attempts }, f).await
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction, retried whole on busy; `exhausted` names the error
-    /// when the retries run out.
+    /// when the retries run out. The commit is on disk when this returns (`synchronous=FULL`).
     pub(crate) async fn write<T, F>(&self, exhausted: fn(u32) -> Error, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
     {
-        self.transaction(TransactionBehavior::Immediate, exhausted, f).await
+        self.transaction(Kind::Write { synced: true }, exhausted, f).await
     }
 
-    async fn transaction<T, F>(&self, behavior: TransactionBehavior, exhausted: fn(u32) -> Error, f: F) -> Result<T>
+    /// As [`Self::write`], but the commit is not waited onto disk (`synchronous=NORMAL`): a crash may
+    /// lose it. For records whose loss costs only a retry, such as an idempotency claim: the next
+    /// synced commit syncs the whole WAL file, so the claim is durable by the time its effect is.
+    pub(crate) async fn write_unsynced<T, F>(&self, exhausted: fn(u32) -> Error, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
+    {
+        self.transaction(Kind::Write { synced: false }, exhausted, f).await
+    }
+
+    async fn transaction<T, F>(&self, kind: Kind, exhausted: fn(u32) -> Error, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
@@ -203,12 +214,20 @@ impl SqliteStore {
             .options
             .retry
             .run(exhausted, || async {
-                let _turn = match behavior {
-                    TransactionBehavior::Deferred => None,
-                    _ => Some(self.inner.writers.lock().await),
+                let _turn = match kind {
+                    Kind::Read => None,
+                    Kind::Write { .. } => Some(self.inner.writers.lock().await),
                 };
                 let f = Arc::clone(&f);
                 self.with_conn(move |conn| {
+                    let behavior = match kind {
+                        Kind::Read => TransactionBehavior::Deferred,
+                        Kind::Write { synced } => {
+                            // Set on every write, so no connection carries another write's level.
+                            conn.pragma_update(None, "synchronous", if synced { "FULL" } else { "NORMAL" }).db()?;
+                            TransactionBehavior::Immediate
+                        }
+                    };
                     let tx = conn.transaction_with_behavior(behavior).db()?;
                     let value = f(&tx)?;
                     tx.commit().db()?;
@@ -218,6 +237,13 @@ impl SqliteStore {
             })
             .await
     }
+}
+
+/// What a transaction does.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Read,
+    Write { synced: bool },
 }
 
 impl Store for SqliteStore {
@@ -362,7 +388,7 @@ impl KeyLedger for SqliteStore {
 
     async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
         let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.policy());
-        self.write(
+        self.write_unsynced(
             |attempts| Error::DatabaseBusy { attempts },
             move |tx| idempotency::sqlite::claim(tx, &scope, &fingerprint, policy, now()),
         )

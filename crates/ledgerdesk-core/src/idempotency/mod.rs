@@ -2,7 +2,8 @@
 //! first one, replayed (Stripe; IETF `Idempotency-Key` draft).
 //!
 //! A key is scoped to (tenant, user, command). Its life:
-//! 1. **Claim** (a short transaction of its own): insert the key `in_flight` under the primary key, with a
+//! 1. **Claim** (a short transaction of its own, not waited onto disk: losing it in a crash costs a retry,
+//!    and the effect's durable commit makes it durable too): insert the key `in_flight` under the primary key, with a
 //!    fencing token `fence = 1` and a lease (`locked_until`). A second request finds the row instead:
 //!    other arguments → `idempotency_key_reused`; finished → its stored answer, replayed; in flight with a
 //!    live lease → `idempotency_key_in_use`; in flight with a lapsed lease (its holder died) → taken over
