@@ -18,6 +18,14 @@ extern "C" {
     /// Tauri's IPC entry point, present in every Tauri webview.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], catch)]
     async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Parses JSON text an error carried in its details (the webview's parser: no JSON crate in the UI).
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+    json_parse(text).ok().and_then(|value| serde_wasm_bindgen::from_value(value).ok())
 }
 
 fn client_error(code: &str, message: String) -> ErrorBody {

@@ -113,7 +113,7 @@ pub fn Licenses() -> impl IntoView {
                 }
                 Err(error) => {
                     if error.code == "version_conflict"
-                        && let Some(now) = error.details.as_deref().and_then(|d| serde_json::from_str(d).ok())
+                        && let Some(now) = error.details.as_deref().and_then(api::from_json)
                     {
                         conflict.set(Some(Conflict { shown, now }));
                     }
