@@ -42,6 +42,7 @@ conformance! {
     numbering::gives_up_with_contention_after_bounded_retries,
     numbering::overlapping_templates_are_refused_without_consuming_a_number,
     processes::four_cli_processes_issue_into_one_database,
+    processes::four_processes_with_one_key_take_effect_once,
     reservations::released_numbers_are_voided_never_silent_gaps,
     reservations::reserved_numbers_obey_their_block_period_and_dates,
     reservations::reservations_issues_and_releases_racing_keep_the_audit_clean,

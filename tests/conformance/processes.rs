@@ -78,3 +78,44 @@ pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
     assert_eq!(audit[0]["count"], total);
     assert_eq!(audit[0]["gaps"], serde_json::json!([]));
 }
+
+pub async fn four_processes_with_one_key_take_effect_once(kind: Kind) {
+    let db = TestDb::fresh(kind).await;
+    succeeded(&ledgerdesk(&db, &["tenant", "add", "--code", "ACME", "--name", "Acme SL"]).await);
+    succeeded(&ledgerdesk(&db, &["series", "add", "--tenant", "ACME", "--code", "INV"]).await);
+    let issue = [
+        "--json",
+        "invoice",
+        "issue",
+        "--tenant",
+        "ACME",
+        "--series",
+        "INV",
+        "--date",
+        "2026-11-20",
+        "--line",
+        "Retried by a flaky network|1|10.00|21",
+        "--user",
+        "clerk",
+        "--idempotency-key",
+        "net-retry-7",
+    ];
+    let runs: Vec<_> = (0..PROCESSES)
+        .map(|_| tokio::spawn(Command::new(cli_binary()).arg("--db").arg(&db.url).args(issue).output()))
+        .collect();
+    let (mut effects, mut replays, mut in_use) = (0, 0, 0);
+    for run in runs {
+        let output = run.await.expect("join").expect("run ledgerdesk");
+        if output.status.success() {
+            let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+            assert_eq!(json["number"], "202611-00001-ACME", "every answer names the one invoice");
+            if json["replayed"] == true { replays += 1 } else { effects += 1 }
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.starts_with("error[idempotency_key_in_use]"), "{stderr}");
+            in_use += 1;
+        }
+    }
+    assert_eq!((effects, replays + in_use), (1, PROCESSES - 1));
+    assert_exactly_one_to(&db.open().await, "ACME", "202611", 1).await;
+}
