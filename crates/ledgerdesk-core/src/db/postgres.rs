@@ -229,10 +229,6 @@ impl Store for PgStore {
 }
 
 impl KeyLedger for PgStore {
-    fn policy(&self) -> KeyPolicy {
-        self.keys
-    }
-
     async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
         self.retry
             .run(

@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 
 use super::Param;
 use crate::error::{Error, Result};
-use crate::idempotency::{Claim, Command, Held, KeyLedger, KeyPolicy, Scope};
+use crate::idempotency::{Claim, Command, Held, KeyLedger, Scope};
 use crate::model::{
     Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
     Tenant,
@@ -382,12 +382,8 @@ impl Store for SqliteStore {
 }
 
 impl KeyLedger for SqliteStore {
-    fn policy(&self) -> KeyPolicy {
-        self.inner.options.keys
-    }
-
     async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
-        let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.policy());
+        let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.inner.options.keys);
         self.write_unsynced(
             |attempts| Error::DatabaseBusy { attempts },
             move |tx| idempotency::sqlite::claim(tx, &scope, &fingerprint, policy, now()),

@@ -230,9 +230,6 @@ fn stored<T: DeserializeOwned>(response: &str) -> Result<T> {
 
 /// What each store does with keys; [`execute`] drives it the same way on both databases.
 pub(crate) trait KeyLedger: Sync {
-    /// The lease and TTL in force.
-    fn policy(&self) -> KeyPolicy;
-
     /// Claims `scope` for a request with `fingerprint` (step 1), in a transaction of its own.
     fn claim(&self, scope: &Scope, fingerprint: &str) -> impl Future<Output = Result<Claim>> + Send;
 

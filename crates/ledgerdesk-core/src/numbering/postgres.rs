@@ -168,8 +168,8 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     let date = series.issue_date(request.issue_date)?;
     let period = series.period(date);
 
-    // Locks from here on: series row, then counter row, both held until commit, which comes two
-    // statements later.
+    // Locks from here on: series row, then counter row, both held until commit, which comes after the
+    // invoice statement (and, with an idempotency key, the statement storing its answer).
     let seq = match request.reserved {
         None => claim_next_position(&mut *conn, &series, date, &period).await?,
         Some(slot) => take_reserved(&mut *conn, &series, slot, date).await?,
