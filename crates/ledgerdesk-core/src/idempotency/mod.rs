@@ -282,7 +282,15 @@ pub(crate) async fn execute<L: KeyLedger, C: Command>(
             Err(error)
         }
         Err(error) => {
-            ledger.record_failure(&held, &to_json(&error.to_body())?).await?;
+            // The caller hears the command's own error either way; if it cannot be stored, the key is
+            // freed instead, so a retry runs the command again rather than wait out the lease.
+            let stored = match to_json(&error.to_body()) {
+                Ok(body) => ledger.record_failure(&held, &body).await,
+                Err(e) => Err(e),
+            };
+            if stored.is_err() {
+                let _ = ledger.release(&held).await;
+            }
             Err(error)
         }
     }
