@@ -74,9 +74,14 @@ impl PgStore {
     /// Connects to `url` and migrates the database.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self> {
         let lock_timeout_ms = options.lock_timeout.as_millis().max(1).to_string();
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|_| Error::InvalidDatabaseUrl(url.to_owned()))?
-            .options([("lock_timeout", lock_timeout_ms.as_str())]);
+        // A desktop that hangs inside a transaction (never our code: no transaction waits on anything
+        // but the database) loses it, and its row locks, once an idempotency lease would have run out.
+        let idle_ms = options.keys.lease.as_millis().max(1_000).to_string();
+        let connect =
+            PgConnectOptions::from_str(url).map_err(|_| Error::InvalidDatabaseUrl(url.to_owned()))?.options([
+                ("lock_timeout", lock_timeout_ms.as_str()),
+                ("idle_in_transaction_session_timeout", idle_ms.as_str()),
+            ]);
         let unavailable = |e: sqlx::Error| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() };
         // One direct attempt first: the pool would keep retrying a refused connection until its acquire
         // timeout, and a user testing a wrong URL should hear so at once.
