@@ -92,9 +92,23 @@ impl Driver {
         }
     }
 
+    /// Clicks the element matching `selector`. Leptos may replace a row between finding and clicking
+    /// (a list that reloads): a stale element is looked up again.
     pub fn click(&self, selector: &str) {
-        let id = self.find(selector);
-        post(&self.url(&format!("/element/{id}/click")), json!({}));
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let id = self.find(selector);
+            match ureq::post(&self.url(&format!("/element/{id}/click"))).send_json(json!({})) {
+                Ok(_) => return,
+                Err(ureq::Error::Status(404, _)) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(ureq::Error::Status(code, response)) => {
+                    panic!("clicking {selector} answered {code}: {}", response.into_string().unwrap_or_default())
+                }
+                Err(e) => panic!("clicking {selector}: {e}"),
+            }
+        }
     }
 
     /// Replaces the text of an input.
@@ -109,6 +123,13 @@ impl Driver {
         get(&self.url(&format!("/element/{id}/text")))["value"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// The text of `selector` now, or nothing if it is missing or was just replaced.
+    fn text_now(&self, selector: &str) -> Option<String> {
+        let id = self.find(selector);
+        let answer: Value = ureq::get(&self.url(&format!("/element/{id}/text"))).call().ok()?.into_json().ok()?;
+        answer["value"].as_str().map(str::to_owned)
+    }
+
     /// The live `value` of an input.
     pub fn value(&self, selector: &str) -> String {
         let id = self.find(selector);
@@ -119,7 +140,7 @@ impl Driver {
     pub fn wait_text(&self, selector: &str, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let text = self.text(selector);
+            let text = self.text_now(selector).unwrap_or_default();
             if wanted(&text) {
                 return text;
             }

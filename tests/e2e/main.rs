@@ -145,6 +145,8 @@ fn license_flow(app: &Driver, runtime: &tokio::runtime::Runtime, db: &TestDb) {
     app.wait_text("#conflict", "what changed", |t| t.contains("other-desk") && t.contains("expires"));
     app.screenshot("10-version-conflict");
     app.click("#conflict-reload");
+    // The reloaded row replaces the stale one; click only the new one's button.
+    app.wait_text("#license-1 td.version", "the reloaded version", |t| t == "2");
     app.click("#suspend-1");
     app.wait_text("#notice", "the suspension", |t| t.contains("License #1: SUSPENDED") && t.contains("version 3"));
 

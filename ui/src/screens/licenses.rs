@@ -224,7 +224,7 @@ pub fn Licenses() -> impl IntoView {
                                     <td class="num">{l.seats}</td>
                                     <td class="status">{status.as_str()}</td>
                                     <td>{format!("{} → {}", when(l.starts_at), when(l.expires_at))}</td>
-                                    <td class="num">{l.version}</td>
+                                    <td class="num version">{l.version}</td>
                                     <td class="actions">
                                         {actions}
                                     </td>
