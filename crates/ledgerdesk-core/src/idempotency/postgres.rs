@@ -25,6 +25,35 @@ macro_rules! keyed {
     };
 }
 
+/// Inserts a fresh claim with `fence`; returns whether the key was free.
+async fn insert_claim(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    fingerprint: &str,
+    fence: i64,
+    policy: KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let inserted = keyed!(
+        query,
+        "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
+                                       locked_until, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9)
+         ON CONFLICT DO NOTHING"
+            .to_owned(),
+        scope
+    )
+    .bind(fingerprint)
+    .bind(fence)
+    .bind(now)
+    .bind(policy.lease_until(now))
+    .bind(policy.expiry(now))
+    .execute(conn)
+    .await
+    .db()?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 pub(crate) async fn claim(
     pool: &PgPool,
     scope: &Scope,
@@ -36,26 +65,10 @@ pub(crate) async fn claim(
     // effect's own (synchronous) commit comes later in the WAL, so flushing it flushes the claim too.
     // Both statements go in one round trip.
     let mut tx = pool.begin_with("BEGIN; SET LOCAL synchronous_commit TO OFF").await.db()?;
-    let inserted: Option<i64> = keyed!(
-        query_scalar,
-        "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
-                                       locked_until, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'in_flight', 1, $6, $7, $8)
-         ON CONFLICT DO NOTHING
-         RETURNING fence"
-            .to_owned(),
-        scope
-    )
-    .bind(fingerprint)
-    .bind(now)
-    .bind(policy.lease_until(now))
-    .bind(policy.expiry(now))
-    .fetch_optional(&mut *tx)
-    .await
-    .db()?;
-    if let Some(fence) = inserted {
+    let inserted = insert_claim(&mut tx, scope, fingerprint, 1, policy, now).await?;
+    if inserted {
         tx.commit().await.db()?;
-        return Ok(Claim::Held { fence });
+        return Ok(Claim::Held { fence: 1 });
     }
     type Row = (String, String, i64, Option<DateTime<Utc>>, DateTime<Utc>, Option<String>);
     let (fingerprint_was, status_text, fence, locked_until, expires_at, response): Row = keyed!(
@@ -103,24 +116,12 @@ pub(crate) async fn claim(
             Claim::Held { fence: existing.fence + 1 }
         }
         Step::Renew => {
-            keyed!(
-                query,
-                format!(
-                    "UPDATE idempotency_keys
-                        SET fingerprint = $5, status = 'in_flight', fence = fence + 1, response = NULL, replays = 0,
-                            created_at = $6, locked_until = $7, completed_at = NULL, last_replayed_at = NULL,
-                            expires_at = $8
-                      WHERE {WHERE_KEY}"
-                ),
-                scope
-            )
-            .bind(fingerprint)
-            .bind(now)
-            .bind(policy.lease_until(now))
-            .bind(policy.expiry(now))
-            .execute(&mut *tx)
-            .await
-            .db()?;
+            // The fence keeps counting, so a holder of the expired claim can never match the new one.
+            keyed!(query, format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY}"), scope)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+            insert_claim(&mut tx, scope, fingerprint, existing.fence + 1, policy, now).await?;
             Claim::Held { fence: existing.fence + 1 }
         }
     };

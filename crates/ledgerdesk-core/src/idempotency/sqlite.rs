@@ -17,19 +17,21 @@ fn key_params(scope: &Scope) -> [&dyn rusqlite::ToSql; 4] {
     [&scope.tenant, &scope.user, &scope.command, &scope.key]
 }
 
-pub(crate) fn claim(
+/// Inserts a fresh claim with `fence`; returns whether the key was free.
+fn insert_claim(
     tx: &Transaction<'_>,
     scope: &Scope,
     fingerprint: &str,
+    fence: i64,
     policy: KeyPolicy,
     now: DateTime<Utc>,
-) -> Result<Claim> {
+) -> Result<bool> {
     let [tenant, user, command, key] = key_params(scope);
     let inserted = tx
         .execute(
             "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
                                            locked_until, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', 1, ?6, ?7, ?8)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', ?6, ?7, ?8, ?9)
              ON CONFLICT DO NOTHING",
             rusqlite::params![
                 tenant,
@@ -37,13 +39,24 @@ pub(crate) fn claim(
                 command,
                 key,
                 fingerprint,
+                fence,
                 now,
                 policy.lease_until(now),
                 policy.expiry(now)
             ],
         )
         .db()?;
-    if inserted == 1 {
+    Ok(inserted == 1)
+}
+
+pub(crate) fn claim(
+    tx: &Transaction<'_>,
+    scope: &Scope,
+    fingerprint: &str,
+    policy: KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<Claim> {
+    if insert_claim(tx, scope, fingerprint, 1, policy, now)? {
         return Ok(Claim::Held { fence: 1 });
     }
     let existing = tx
@@ -74,6 +87,7 @@ pub(crate) fn claim(
         expires_at,
         response,
     };
+    let [tenant, user, command, key] = key_params(scope);
     match decide(&existing, fingerprint, &scope.command, now)? {
         Step::Replay => {
             tx.execute(
@@ -92,26 +106,9 @@ pub(crate) fn claim(
             Ok(Claim::Held { fence: existing.fence + 1 })
         }
         Step::Renew => {
-            tx.execute(
-                &format!(
-                    "UPDATE idempotency_keys
-                        SET fingerprint = ?5, status = 'in_flight', fence = fence + 1, response = NULL, replays = 0,
-                            created_at = ?6, locked_until = ?7, completed_at = NULL, last_replayed_at = NULL,
-                            expires_at = ?8
-                      WHERE {WHERE_KEY}"
-                ),
-                rusqlite::params![
-                    tenant,
-                    user,
-                    command,
-                    key,
-                    fingerprint,
-                    now,
-                    policy.lease_until(now),
-                    policy.expiry(now)
-                ],
-            )
-            .db()?;
+            // The fence keeps counting, so a holder of the expired claim can never match the new one.
+            tx.execute(&format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope)).db()?;
+            insert_claim(tx, scope, fingerprint, existing.fence + 1, policy, now)?;
             Ok(Claim::Held { fence: existing.fence + 1 })
         }
     }
