@@ -63,7 +63,8 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &IdempotencyCommand) -> R
         IdempotencyCommand::Purge { batch_size } => {
             let purged = store.purge_idempotency_records(*batch_size).await?;
             output::print(cli.json, &purged, |p| {
-                format!("{} expired records removed in {} batches", p.removed, p.batches)
+                let batches = if p.batches == 1 { "batch" } else { "batches" };
+                format!("{} expired records removed in {} {batches}", p.removed, p.batches)
             });
         }
     }

@@ -80,7 +80,8 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Resul
                 // (and replays under its idempotency key).
                 (None, Some(days)) => {
                     let from = starts_at.unwrap_or_else(Utc::now).date_naive().and_time(NaiveTime::MIN).and_utc();
-                    from + Duration::days(i64::from(*days))
+                    from.checked_add_signed(Duration::days(i64::from(*days)))
+                        .ok_or_else(|| Error::invalid("days", "is too far in the future", "çok uzak bir gelecekte"))?
                 }
                 (None, None) => {
                     return Err(Error::invalid("expires", "give --expires or --days", "--expires veya --days verin"));

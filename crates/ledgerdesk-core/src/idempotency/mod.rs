@@ -54,12 +54,20 @@ impl Default for KeyPolicy {
 
 impl KeyPolicy {
     fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX)
+        later_by(now, self.lease)
     }
 
     fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::MAX)
+        later_by(now, self.ttl)
     }
+}
+
+/// `now + duration`, at most the end of year 9999: a lease or TTL of "forever" must neither panic nor
+/// leave the four-digit years that SQLite's text timestamps compare correctly in.
+fn later_by(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    // 9999-12-31T23:59:59Z
+    let last = DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    chrono::Duration::from_std(duration).ok().and_then(|d| now.checked_add_signed(d)).map_or(last, |t| t.min(last))
 }
 
 /// A state-changing command: its name, its tenant, its fingerprint and its effect on each database.
@@ -137,7 +145,7 @@ pub(crate) struct Existing {
 /// What to do with a key that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// Past its TTL: claim it afresh for these arguments.
+    /// Past its TTL: replace it with a fresh claim for these arguments.
     Renew,
     /// In flight, lease lapsed: the holder is presumed dead; take over with a new fence.
     TakeOver,

@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use std::future::Future;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use ledgerdesk_types::{AssignLicense, ChangeLicense, Extension, License, LicenseAction, LicenseQuery, LicenseStatus};
 
 use crate::catalog::validate_code;
@@ -35,6 +35,14 @@ fn validate_label(field: &'static str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Dates stay within years 1–9999, so that every extension (at most ten years) stays computable.
+fn validate_instant(field: &'static str, instant: DateTime<Utc>) -> Result<()> {
+    if (1..=9_999).contains(&instant.year()) {
+        return Ok(());
+    }
+    Err(Error::invalid(field, "must fall in the years 1 to 9999", "1 ile 9999 yılları arasında olmalıdır"))
+}
+
 /// Checks an assignment before anything is written.
 pub fn validate_assign(request: &AssignLicense, actor: &str, now: DateTime<Utc>) -> Result<()> {
     validate_code("tenant", &request.tenant)?;
@@ -46,6 +54,8 @@ pub fn validate_assign(request: &AssignLicense, actor: &str, now: DateTime<Utc>)
         return Err(Error::invalid("seats", "must be 1 to 100,000", "1 ile 100.000 arasında olmalıdır"));
     }
     let starts_at = request.starts_at.unwrap_or(now);
+    validate_instant("starts_at", starts_at)?;
+    validate_instant("expires_at", request.expires_at)?;
     if request.expires_at <= starts_at || request.expires_at <= now {
         return Err(Error::invalid(
             "expires_at",
@@ -67,12 +77,13 @@ pub fn validate_change(request: &ChangeLicense, actor: &str) -> Result<()> {
             "kimlik ve sürüm 1 veya daha büyük olmalıdır",
         ));
     }
-    if let LicenseAction::Extend(Extension::ByDays(days)) = request.action
-        && !(1..=MAX_EXTENSION_DAYS).contains(&days)
-    {
-        return Err(Error::invalid("days", "must be 1 to 3,660", "1 ile 3.660 arasında olmalıdır"));
+    match request.action {
+        LicenseAction::Extend(Extension::ByDays(days)) if !(1..=MAX_EXTENSION_DAYS).contains(&days) => {
+            Err(Error::invalid("days", "must be 1 to 3,660", "1 ile 3.660 arasında olmalıdır"))
+        }
+        LicenseAction::Extend(Extension::Until(until)) => validate_instant("until", until),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks a batch before anything is written: 1 to 500 targets, each license once.
@@ -130,12 +141,14 @@ pub(crate) fn judge(current: &License, request: &ChangeLicense) -> Result<Patch>
                 return Err(refuse("extend"));
             }
             let requested = match extension {
+                // Stored expiries end before year 10000 and `days` is at most 3,660: no overflow.
                 Extension::ByDays(days) => current.expires_at + chrono::Duration::days(i64::from(days)),
                 Extension::Until(until) => until,
             };
             if requested <= current.expires_at {
                 return Err(Error::ExtensionShortens { license: current.id, current: current.expires_at, requested });
             }
+            validate_instant("expires_at", requested)?;
             Ok(Patch { status, expires_at: requested })
         }
         LicenseAction::Suspend if status == Active => Ok(Patch { status: Suspended, expires_at: current.expires_at }),
