@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ledgerdesk_core::store::{APP_IDENTIFIER, default_sqlite_path};
+use ledgerdesk_core::{APP_IDENTIFIER, default_sqlite_path};
 use ledgerdesk_types::api::{Connection, Language, Settings};
 
 /// Where the settings live.

@@ -1,7 +1,8 @@
 //! Shared set-up for the contracts: a tenant, a series, a customer, and invoice requests.
 
 use chrono::NaiveDate;
-use ledgerdesk_core::{AnyStore, IssueInvoice, NewCustomer, NewSeries, NewTenant, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, IssueInvoice, NewCustomer, NewSeries, NewTenant};
 use ledgerdesk_types::{Currency, LineInput, NumberingAudit, ResetPolicy};
 
 pub const FORMAT: &str = "{YYYY}{MM}-{SEQ:5}-{SUFFIX}";

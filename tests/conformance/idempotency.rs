@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{SubsecRound, Utc};
 use ledgerdesk_conformance::{Kind, TestDb, cli_binary};
-use ledgerdesk_core::{AnyStore, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, StoreOptions};
 use ledgerdesk_types::{
     AssignLicense, IdempotencyQuery, IdempotencyRecord, KeyStatus, LicenseQuery, LicenseStatus, Localized,
 };

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::{Store, StoreOptions};
+use ledgerdesk_core::StoreOptions;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::{
     BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery, LicenseStatus, Localized,
 };

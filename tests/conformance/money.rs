@@ -1,7 +1,7 @@
 //! Contracts of stored amounts, input validation and listing.
 
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::Store;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::{Currency, InvoiceListQuery, Localized};
 
 use crate::fixtures::{date, invoice, line, seed};

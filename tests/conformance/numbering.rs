@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::{Error, NewSeries, RetryPolicy, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{Error, NewSeries, RetryPolicy, StoreOptions};
 use ledgerdesk_types::{Localized, ResetPolicy};
 
 use crate::fixtures::{assert_exactly_one_to, audit_of, date, invoice, line, seed};

@@ -1,7 +1,8 @@
 //! Contracts of number reservations: a released number is voided, never a silent gap, never reissued.
 
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::{Error, ReserveNumbers, ReservedSlot, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{Error, ReserveNumbers, ReservedSlot};
 use ledgerdesk_types::Localized;
 
 use crate::fixtures::{audit_of, date, invoice, seed};

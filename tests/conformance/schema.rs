@@ -1,7 +1,8 @@
 //! Contracts of the schema: migrations, permanence of issued records, idempotent master data.
 
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, StoreOptions};
 use ledgerdesk_types::{Localized, ResetPolicy};
 
 use crate::fixtures::{date, invoice, seed};

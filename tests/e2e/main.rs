@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use driver::Driver;
 use ledgerdesk_conformance::{Kind, TestDb};
-use ledgerdesk_core::Store;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::{ChangeLicense, Extension, LicenseAction};
 
 /// One window at a time: two Xvfb displays and WebKit processes at once starve a 2-core machine.

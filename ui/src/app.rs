@@ -1,63 +1,13 @@
-//! The page shell: navigation, the error banner, and the state the screens share.
+//! The page shell: navigation, the error banner, and the screen that is showing. It imports the
+//! screens and the shared state; screens import the state, never this module.
 
-use ledgerdesk_types::ErrorBody;
-use ledgerdesk_types::api::{Language, Settings};
+use ledgerdesk_types::api::Language;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::screens;
-
-/// Which screen is showing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Screen {
-    Invoices,
-    NewInvoice,
-    Detail(String),
-    Audit,
-    Licenses,
-    Idempotency,
-    Settings,
-}
-
-/// State shared by every screen, provided as context.
-#[derive(Clone, Copy)]
-pub struct Ui {
-    pub screen: RwSignal<Screen>,
-    /// The last failure, shown in the banner until dismissed or replaced.
-    pub error: RwSignal<Option<ErrorBody>>,
-    /// A short confirmation ("Issued 202611-00001-ACME").
-    pub notice: RwSignal<Option<String>>,
-    pub settings: RwSignal<Option<Settings>>,
-    /// Bumped after every write so lists reload.
-    pub version: RwSignal<u32>,
-}
-
-impl Ui {
-    pub fn fail(&self, error: ErrorBody) {
-        self.notice.set(None);
-        self.error.set(Some(error));
-    }
-
-    pub fn succeed(&self, notice: impl Into<String>) {
-        self.error.set(None);
-        self.notice.set(Some(notice.into()));
-        self.version.update(|v| *v += 1);
-    }
-
-    pub fn go(&self, screen: Screen) {
-        self.error.set(None);
-        self.screen.set(screen);
-    }
-
-    pub fn language(&self) -> Language {
-        self.settings.with(|s| s.as_ref().map(|s| s.language).unwrap_or_default())
-    }
-}
-
-pub fn use_ui() -> Ui {
-    expect_context::<Ui>()
-}
+use crate::state::{Screen, Ui, use_ui};
 
 #[component]
 pub fn App() -> impl IntoView {

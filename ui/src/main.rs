@@ -4,16 +4,20 @@
 //!
 //! # Layout
 //! - [`api`]: typed calls to the Tauri commands.
-//! - [`app`]: the shell of the page: navigation, the error banner, shared UI state.
+//! - [`app`]: the shell of the page: navigation and the error banner.
+//! - [`state`]: the state the screens share ([`state::Ui`], [`state::Screen`]).
 //! - [`clock`]: the time, from the webview.
 //! - [`keys`]: idempotency keys, one per distinct form submission.
 //! - [`screens`]: one file per screen.
+//!
+//! Imports go one way: `app` imports the screens and `state`; screens import `state` and `api`.
 
 mod api;
 mod app;
 mod clock;
 mod keys;
 mod screens;
+mod state;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

@@ -1,26 +1,46 @@
 //! Ledgerdesk's guards, headless: no Tauri, no Leptos. The desktop shell and the `ledgerdesk` CLI both
-//! drive this library through the [`Store`] trait; the conformance suite in `tests/` holds its SQLite
+//! drive this library through the [`Store`] traits; the conformance suite in `tests/` holds its SQLite
 //! and Postgres implementations to one behaviour.
 //!
 //! # Layout
-//! - [`store`]: the [`Store`] contract, [`AnyStore`] and [`StoreOptions`].
-//! - [`db`]: per-backend plumbing: opening, pooling, transactions, retries, error mapping.
-//! - [`migrate`]: embedded, checksummed schema migrations.
-//! - [`catalog`]: tenants, series and customers.
-//! - [`numbering`]: the gapless numbering guard, its reservations, and its invariant.
-//! - [`invoices`]: reading invoices back.
-//! - [`audit`]: the continuity audit.
-//! - [`idempotency`]: idempotency keys: claim, fence, replay, purge.
-//! - [`licenses`]: licenses, one ACTIVE per holder, with optimistic concurrency.
-//! - [`format`]: number templates and periods.
-//! - [`retry`]: bounded retries with full-jitter backoff.
-//! - [`error`]: [`Error`], with a stable code and English and Turkish messages.
+//! Imports go one way: guards import `db` (and the leaf modules), `db` imports no guard, and
+//! [`store`] sits on top naming every guard's trait.
 //!
-//! Domain modules hold a `sqlite.rs` and a `postgres.rs` twin side by side.
+//! Guards, one folder each: `mod.rs` holds the invariant (in its `//!` doc), the guard's trait and the
+//! logic both databases share; `sqlite.rs` and `postgres.rs` are the twins, each implementing the trait
+//! for its store, side by side.
+//! - [`catalog`]: tenants, series and customers ([`Catalog`]).
+//! - [`numbering`]: gapless numbering and reservations ([`Numbering`]).
+//! - [`invoices`]: reading invoices back ([`Invoices`]).
+//! - [`continuity`]: the continuity audit ([`Continuity`]).
+//! - [`idempotency`]: idempotency keys: claim, fence, replay, purge ([`Keys`]).
+//! - [`licenses`]: one ACTIVE license per holder, optimistic concurrency ([`Licenses`]).
+//!
+//! Plumbing and leaves:
+//! - [`db`]: connections, pooling, transactions, retries, error mapping, [`AnyStore`]; no guard.
+//! - [`migrate`]: embedded, checksummed schema migrations, and opening a store (which migrates it).
+//! - [`store`]: [`Store`], the one bound naming every guard's trait, and the [`prelude`].
+//! - [`error`]: [`Error`], with a stable code and English and Turkish messages.
+//! - [`validate`]: checks of the fields every guard shares.
+//! - [`format`]: number templates and periods. [`model`]: request and result types.
+//!
+//! # A new guard
+//! 1. `src/<guard>/mod.rs`: the invariant in a `//!` doc, the trait (`pub trait <Guard>: Send + Sync`),
+//!    the judgement both databases share, and `forward_to_any_store! { impl <Guard> { … } }`.
+//! 2. `src/<guard>/sqlite.rs` and `src/<guard>/postgres.rs`: `impl <Guard> for SqliteStore` /
+//!    `for PgStore`, with their SQL. A state-changing command implements `idempotency::Command` and its
+//!    store method calls `idempotency::execute(self, command, key)`.
+//! 3. Add the trait to [`Store`] and the [`prelude`] in `store.rs`, and the module to this file.
+//! 4. Migrations on both databases: `migrations/{sqlite,postgres}/NNNN_<guard>.sql`, listed in
+//!    `migrate/{sqlite,postgres}.rs`.
+//! 5. Contracts in `tests/conformance/<guard>.rs`, listed in `tests/conformance/main.rs` (each runs on
+//!    both databases).
+//! 6. Desktop: commands in `src-tauri/src/commands/<guard>.rs` (registered in `src-tauri/src/lib.rs`,
+//!    `src-tauri/build.rs` and the capability), a screen in `ui/src/screens/<guard>.rs`.
 #![deny(missing_docs)]
 
-pub mod audit;
 pub mod catalog;
+pub mod continuity;
 pub mod db;
 pub mod error;
 mod fault;
@@ -31,13 +51,20 @@ pub mod licenses;
 pub mod migrate;
 pub mod model;
 pub mod numbering;
-pub mod retry;
 pub mod store;
+pub mod validate;
 
-pub use db::{PgStore, SqliteStore};
+pub use catalog::Catalog;
+pub use continuity::Continuity;
+pub use db::{
+    APP_IDENTIFIER, AnyStore, Backend, DatabaseUrl, KeyPolicy, PgStore, RetryPolicy, SqliteStore, StoreOptions,
+    default_sqlite_path,
+};
 pub use error::{Error, Result};
-pub use idempotency::KeyPolicy;
+pub use idempotency::Keys;
+pub use invoices::Invoices;
 pub use ledgerdesk_types as types;
+pub use licenses::Licenses;
 pub use model::*;
-pub use retry::RetryPolicy;
-pub use store::{AnyStore, DatabaseUrl, Store, StoreOptions};
+pub use numbering::Numbering;
+pub use store::{Store, prelude};

@@ -1,7 +1,7 @@
 //! Idempotency records: browse, show one, purge the expired.
 
-use ledgerdesk_core::Store;
 use ledgerdesk_core::idempotency::PURGE_BATCH;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, Purged};
 use tauri::State;
 

@@ -1,6 +1,7 @@
 //! Invoices: issue, list, show, and the continuity audit.
 
-use ledgerdesk_core::{IssueInvoice, Store};
+use ledgerdesk_core::IssueInvoice;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::api::IssueRequest;
 use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit, Reply};
 use tauri::State;

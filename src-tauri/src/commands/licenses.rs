@@ -1,7 +1,7 @@
 //! Licenses: list, assign, change (extend, suspend, resume, revoke), sweep expired.
 //! Every change carries the idempotency key the form generated for its submission.
 
-use ledgerdesk_core::Store;
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_types::{AssignLicense, ChangeLicense, License, LicenseQuery, Reply};
 use tauri::State;
 

@@ -1,6 +1,7 @@
 //! Settings: mode (SQLite file or Postgres URL), tenant, user, language.
 
-use ledgerdesk_core::{AnyStore, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, StoreOptions};
 use ledgerdesk_types::api::{Connection, Settings};
 use tauri::State;
 

@@ -1,6 +1,7 @@
 //! Master data from the UI: first-run set-up of a tenant and its series, customers.
 
-use ledgerdesk_core::{NewCustomer, NewSeries, NewTenant, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{NewCustomer, NewSeries, NewTenant};
 use ledgerdesk_types::api::{CustomerRequest, SetupRequest};
 use ledgerdesk_types::catalog::{Customer, Series};
 use tauri::State;

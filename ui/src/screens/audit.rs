@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::app::use_ui;
+use crate::state::use_ui;
 
 fn positions(list: &[i64]) -> String {
     if list.is_empty() { "—".into() } else { list.iter().map(i64::to_string).collect::<Vec<_>>().join(", ") }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::app::{Screen, use_ui};
+use crate::state::{Screen, use_ui};
 
 #[component]
 pub fn InvoiceDetail(number: String) -> impl IntoView {

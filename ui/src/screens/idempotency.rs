@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use super::{optional, reload_after_writes};
 use crate::api;
-use crate::app::use_ui;
+use crate::state::use_ui;
 
 const COMMANDS: [&str; 6] =
     ["invoice.issue", "license.assign", "license.extend", "license.suspend", "license.resume", "license.revoke"];

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use super::{optional, reload_after_writes};
 use crate::api;
-use crate::app::{Screen, use_ui};
+use crate::state::{Screen, use_ui};
 
 const PAGE: u32 = 50;
 

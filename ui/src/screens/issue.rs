@@ -10,8 +10,8 @@ use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 
 use crate::api;
-use crate::app::use_ui;
 use crate::keys::SubmissionKeys;
+use crate::state::use_ui;
 
 /// One line as typed: text until submitted.
 #[derive(Clone, Copy)]

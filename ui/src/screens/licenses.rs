@@ -11,9 +11,9 @@ use leptos::task::spawn_local;
 
 use super::{optional, reload_after_writes};
 use crate::api;
-use crate::app::use_ui;
 use crate::clock;
 use crate::keys::{SubmissionKeys, fresh_key};
+use crate::state::use_ui;
 
 fn invalid(field: &str, message: &str, message_tr: &str) -> ErrorBody {
     ErrorBody {

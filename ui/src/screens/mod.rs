@@ -10,7 +10,7 @@ pub mod settings;
 
 use leptos::prelude::*;
 
-use crate::app::Ui;
+use crate::state::Ui;
 
 /// A filter field's text, or nothing when it is blank.
 pub fn optional(text: String) -> Option<String> {

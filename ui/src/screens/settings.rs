@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::app::use_ui;
+use crate::state::use_ui;
 
 fn connection_of(mode: &str, path: String, url: String) -> Connection {
     if mode == "postgres" { Connection::Postgres { url } } else { Connection::Sqlite { path } }

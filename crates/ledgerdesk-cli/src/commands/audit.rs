@@ -1,6 +1,7 @@
 //! `audit numbering`.
 
-use ledgerdesk_core::{AnyStore, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Result};
 
 use crate::args::{AuditCommand, Cli};
 use crate::output;

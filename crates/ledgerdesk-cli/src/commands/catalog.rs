@@ -1,6 +1,7 @@
 //! `tenant add`, `series add`, `customer add`.
 
-use ledgerdesk_core::{AnyStore, Error, NewCustomer, NewSeries, NewTenant, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, NewCustomer, NewSeries, NewTenant, Result};
 use ledgerdesk_types::ResetPolicy;
 
 use crate::args::{Cli, CustomerCommand, SeriesCommand, TenantCommand};

@@ -1,6 +1,7 @@
 //! `idempotency list | show | purge`.
 
-use ledgerdesk_core::{AnyStore, Error, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, Result};
 use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord};
 
 use crate::args::{Cli, IdempotencyCommand};

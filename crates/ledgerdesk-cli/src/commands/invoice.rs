@@ -1,6 +1,7 @@
 //! `invoice issue`, `invoice list`, `invoice show`.
 
-use ledgerdesk_core::{AnyStore, Error, IssueInvoice, ReservedSlot, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, IssueInvoice, ReservedSlot, Result};
 use ledgerdesk_types::{InvoiceListQuery, IssuedInvoice, LineInput};
 use rust_decimal::Decimal;
 

@@ -1,7 +1,8 @@
 //! `license assign | list | show | extend | extend-batch | suspend | resume | revoke | sweep`.
 
 use chrono::{Duration, NaiveTime, Utc};
-use ledgerdesk_core::{AnyStore, Error, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, Result};
 use ledgerdesk_types::{
     AssignLicense, BatchOutcome, BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery,
 };

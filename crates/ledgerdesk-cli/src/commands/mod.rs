@@ -20,7 +20,7 @@ fn database_url(cli: &Cli) -> Result<String> {
     if let Some(url) = &cli.db {
         return Ok(url.clone());
     }
-    ledgerdesk_core::store::default_sqlite_path().map(|path| format!("sqlite:{}", path.display())).ok_or_else(|| {
+    ledgerdesk_core::default_sqlite_path().map(|path| format!("sqlite:{}", path.display())).ok_or_else(|| {
         Error::DatabaseUnavailable {
             backend: "sqlite",
             detail: "no home directory to keep the default database in; pass --db".into(),
@@ -47,7 +47,7 @@ pub async fn run(cli: &Cli) -> Result<()> {
             let store = AnyStore::open(&url, StoreOptions::default()).await?;
             output::print(
                 cli.json,
-                &serde_json::json!({ "database": url, "backend": ledgerdesk_core::Store::backend(&store), "migrated": true }),
+                &serde_json::json!({ "database": url, "backend": ledgerdesk_core::Backend::backend(&store), "migrated": true }),
                 |_| format!("{url}: schema up to date"),
             );
             Ok(())

@@ -1,6 +1,7 @@
 //! `numbers reserve`, `numbers release`.
 
-use ledgerdesk_core::{AnyStore, ReserveNumbers, Result, Store};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, ReserveNumbers, Result};
 
 use super::{parse_date, user};
 use crate::args::{Cli, NumbersCommand};

@@ -6,22 +6,39 @@
 pub mod postgres;
 pub mod sqlite;
 
+use std::future::Future;
+
+use crate::db::forward_to_any_store;
 use crate::error::{Error, Result};
 use crate::format::NumberFormat;
-use crate::model::{NewCustomer, NewSeries, NewTenant};
+use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
+use crate::validate::validate_code;
 
-/// Checks a tenant, series or customer code: 1–32 ASCII letters, digits, `-` or `_`.
-pub fn validate_code(field: &'static str, code: &str) -> Result<()> {
-    let ok =
-        (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("{code:?} must be 1 to 32 letters, digits, '-' or '_'"),
-            format!("{code:?} 1 ile 32 arasında harf, rakam, '-' veya '_' olmalıdır"),
-        ))
+/// Tenants, series and customers, on any database. Each call is one transaction.
+pub trait Catalog: Send + Sync {
+    /// Creates a tenant, or returns the identical one that exists.
+    fn add_tenant(&self, tenant: NewTenant) -> impl Future<Output = Result<Created<Tenant>>> + Send;
+
+    /// Creates a series, or returns the identical one that exists.
+    fn add_series(&self, series: NewSeries) -> impl Future<Output = Result<Created<Series>>> + Send;
+
+    /// Creates a customer, or returns the identical one that exists.
+    fn add_customer(&self, customer: NewCustomer) -> impl Future<Output = Result<Created<Customer>>> + Send;
+
+    /// The series of a tenant, by code.
+    fn list_series(&self, tenant: &str) -> impl Future<Output = Result<Vec<Series>>> + Send;
+
+    /// The customers of a tenant, by code.
+    fn list_customers(&self, tenant: &str) -> impl Future<Output = Result<Vec<Customer>>> + Send;
+}
+
+forward_to_any_store! {
+    impl Catalog {
+        async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>>;
+        async fn add_series(&self, series: NewSeries) -> Result<Created<Series>>;
+        async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>>;
+        async fn list_series(&self, tenant: &str) -> Result<Vec<Series>>;
+        async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>>;
     }
 }
 

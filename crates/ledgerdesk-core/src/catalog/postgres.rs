@@ -3,10 +3,36 @@
 use chrono::{NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use super::{reset_policy, same_or_conflict};
+use super::{Catalog, reset_policy, same_or_conflict, validate_customer, validate_series, validate_tenant};
+use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
+
+impl Catalog for PgStore {
+    async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        validate_tenant(&tenant)?;
+        self.retried(Error::busy, || add_tenant(self.pool(), &tenant)).await
+    }
+
+    async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        validate_series(&series)?;
+        self.retried(Error::busy, || add_series(self.pool(), &series)).await
+    }
+
+    async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        validate_customer(&customer)?;
+        self.retried(Error::busy, || add_customer(self.pool(), &customer)).await
+    }
+
+    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
+        list_series(self.pool(), tenant).await
+    }
+
+    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
+        list_customers(self.pool(), tenant).await
+    }
+}
 
 /// The id of tenant `code`.
 pub(crate) async fn tenant_id(conn: &mut PgConnection, code: &str) -> Result<i64> {
@@ -18,7 +44,7 @@ pub(crate) async fn tenant_id(conn: &mut PgConnection, code: &str) -> Result<i64
         .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
 }
 
-pub(crate) async fn add_tenant(pool: &PgPool, new: &NewTenant) -> Result<Created<Tenant>> {
+async fn add_tenant(pool: &PgPool, new: &NewTenant) -> Result<Created<Tenant>> {
     let mut tx = pool.begin().await.db()?;
     let inserted = sqlx::query(
         "INSERT INTO tenants (code, name, time_zone, created_at) VALUES ($1, $2, $3, $4)
@@ -43,7 +69,7 @@ pub(crate) async fn add_tenant(pool: &PgPool, new: &NewTenant) -> Result<Created
     Ok(Created { value: Tenant { id, code, name, time_zone }, created: inserted == 1 })
 }
 
-pub(crate) async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
+async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
     let mut tx = pool.begin().await.db()?;
     let tenant = tenant_id(&mut tx, &new.tenant).await?;
     let inserted = sqlx::query(
@@ -76,7 +102,7 @@ pub(crate) async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created
     })
 }
 
-pub(crate) async fn add_customer(pool: &PgPool, new: &NewCustomer) -> Result<Created<Customer>> {
+async fn add_customer(pool: &PgPool, new: &NewCustomer) -> Result<Created<Customer>> {
     let mut tx = pool.begin().await.db()?;
     let tenant = tenant_id(&mut tx, &new.tenant).await?;
     let inserted = sqlx::query(
@@ -107,7 +133,7 @@ pub(crate) async fn add_customer(pool: &PgPool, new: &NewCustomer) -> Result<Cre
     })
 }
 
-pub(crate) async fn list_series(pool: &PgPool, tenant: &str) -> Result<Vec<Series>> {
+async fn list_series(pool: &PgPool, tenant: &str) -> Result<Vec<Series>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let rows: Vec<(i64, String, String, String, Option<NaiveDate>)> = sqlx::query_as(
@@ -124,7 +150,7 @@ pub(crate) async fn list_series(pool: &PgPool, tenant: &str) -> Result<Vec<Serie
         .collect()
 }
 
-pub(crate) async fn list_customers(pool: &PgPool, tenant: &str) -> Result<Vec<Customer>> {
+async fn list_customers(pool: &PgPool, tenant: &str) -> Result<Vec<Customer>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let rows: Vec<(i64, String, String, Option<String>)> =

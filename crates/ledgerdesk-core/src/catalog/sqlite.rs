@@ -3,10 +3,38 @@
 use chrono::Utc;
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{reset_policy, same_or_conflict};
+use super::{Catalog, reset_policy, same_or_conflict, validate_customer, validate_series, validate_tenant};
+use crate::db::SqliteStore;
 use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant};
+
+impl Catalog for SqliteStore {
+    async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        validate_tenant(&tenant)?;
+        self.write(Error::busy, move |tx| add_tenant(tx, &tenant)).await
+    }
+
+    async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        validate_series(&series)?;
+        self.write(Error::busy, move |tx| add_series(tx, &series)).await
+    }
+
+    async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        validate_customer(&customer)?;
+        self.write(Error::busy, move |tx| add_customer(tx, &customer)).await
+    }
+
+    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| list_series(tx, &tenant)).await
+    }
+
+    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| list_customers(tx, &tenant)).await
+    }
+}
 
 /// The id of tenant `code`.
 pub(crate) fn tenant_id(tx: &Transaction<'_>, code: &str) -> Result<i64> {
@@ -16,7 +44,7 @@ pub(crate) fn tenant_id(tx: &Transaction<'_>, code: &str) -> Result<i64> {
         .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
 }
 
-pub(crate) fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Created<Tenant>> {
+fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Created<Tenant>> {
     let inserted = tx
         .execute(
             "INSERT INTO tenants (code, name, time_zone, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -33,7 +61,7 @@ pub(crate) fn add_tenant(tx: &Transaction<'_>, new: &NewTenant) -> Result<Create
     Ok(Created { value, created: inserted == 1 })
 }
 
-pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> {
+fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> {
     let tenant = tenant_id(tx, &new.tenant)?;
     let inserted = tx
         .execute(
@@ -57,7 +85,7 @@ pub(crate) fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Create
     })
 }
 
-pub(crate) fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Created<Customer>> {
+fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Created<Customer>> {
     let tenant = tenant_id(tx, &new.tenant)?;
     let inserted = tx
         .execute(
@@ -80,7 +108,7 @@ pub(crate) fn add_customer(tx: &Transaction<'_>, new: &NewCustomer) -> Result<Cr
     })
 }
 
-pub(crate) fn list_series(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Series>> {
+fn list_series(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Series>> {
     let tenant_id = tenant_id(tx, tenant)?;
     let mut statement = tx
         .prepare("SELECT id, code, format, reset_policy, last_issue_date FROM invoice_series WHERE tenant_id = ?1 ORDER BY code")
@@ -97,7 +125,7 @@ pub(crate) fn list_series(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Seri
         .collect()
 }
 
-pub(crate) fn list_customers(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Customer>> {
+fn list_customers(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<Customer>> {
     let tenant_id = tenant_id(tx, tenant)?;
     let mut statement =
         tx.prepare("SELECT id, code, name, tax_id FROM customers WHERE tenant_id = ?1 ORDER BY code").db()?;

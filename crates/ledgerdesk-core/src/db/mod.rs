@@ -1,14 +1,33 @@
-//! Connection plumbing for each backend: opening, pooling, transactions with retries, and the mapping
-//! of driver errors onto [`crate::Error`]. The guards themselves live in the domain modules, each with a
-//! `sqlite.rs` and a `postgres.rs` twin.
+//! Plumbing, and nothing else: connections and pooling, pragmas, the SQLite writer queue, transactions
+//! with bounded retries, the mapping of driver errors onto [`crate::Error`], and the options a store is
+//! opened with. This module imports no domain module; every domain's twins import it.
+//!
+//! - [`sqlite`]: [`SqliteStore`], one file, every write under `BEGIN IMMEDIATE`.
+//! - [`postgres`]: [`PgStore`], a pool of READ COMMITTED connections with a `lock_timeout`.
+//! - [`any`]: [`AnyStore`], either of them, and the macro forwarding domain traits to it.
+//! - [`options`]: [`StoreOptions`], [`DatabaseUrl`] and the default book's path.
+//! - [`retry`]: [`RetryPolicy`], whole-transaction retries with full-jitter backoff.
 
+pub mod any;
+pub mod options;
 pub mod postgres;
+pub mod retry;
 pub mod sqlite;
 
+pub use any::AnyStore;
+pub(crate) use any::forward_to_any_store;
+pub use options::{APP_IDENTIFIER, DatabaseUrl, KeyPolicy, StoreOptions, default_sqlite_path};
 pub use postgres::PgStore;
+pub use retry::RetryPolicy;
 pub use sqlite::SqliteStore;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// Which database a store speaks to.
+pub trait Backend {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
 
 /// A parameter of a query built at run time (a list with optional filters); each twin binds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,4 +35,10 @@ pub(crate) enum Param {
     Text(String),
     Int(i64),
     Time(DateTime<Utc>),
+}
+
+/// The time recorded on a write, truncated to the microsecond that both databases keep, so what is read
+/// back equals what was returned.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }

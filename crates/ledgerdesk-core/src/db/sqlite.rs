@@ -5,27 +5,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
 use std::time::{Duration, Instant};
 
-use ledgerdesk_types::{
-    AssignLicense, ChangeLicense, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary, IssuedInvoice,
-    KeyStatus, License, LicenseQuery, NumberingAudit, Purged, Reply,
-};
 use rand::Rng;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
-use super::Param;
+use super::options::StoreOptions;
+use super::{Backend, Param};
 use crate::error::{Error, Result};
-use crate::idempotency::{Claim, Command, Held, KeyLedger, Scope};
-use crate::model::{
-    Created, Customer, IssueInvoice, NewCustomer, NewSeries, NewTenant, Released, Reservation, ReserveNumbers, Series,
-    Tenant,
-};
-use crate::numbering::now;
-use crate::store::{Store, StoreOptions};
-use crate::{audit, catalog, fault, idempotency, invoices, licenses, migrate, numbering};
 
 /// Maps a rusqlite error onto the core error.
 pub(crate) fn map_err(e: rusqlite::Error) -> Error {
@@ -119,16 +107,10 @@ impl Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the SQLite file at `path`.
-    pub async fn open(path: impl Into<PathBuf>, options: StoreOptions) -> Result<Self> {
-        let path = path.into();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::DatabaseUnavailable {
-                backend: "sqlite",
-                detail: format!("cannot create {}: {e}", dir.display()),
-            })?;
-        }
-        let store = SqliteStore {
+    /// A store over the file at `path` that has opened no connection yet. `crate::migrate` opens it
+    /// (the schema is checked, and brought up to date, before any other use).
+    pub(crate) fn unopened(path: PathBuf, options: StoreOptions) -> Self {
+        SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 options,
@@ -136,14 +118,12 @@ impl SqliteStore {
                 permits: Semaphore::new(options.max_connections.max(1) as usize),
                 writers: tokio::sync::Mutex::new(()),
             }),
-        };
-        store
-            .inner
-            .options
-            .retry
-            .run(|attempts| Error::DatabaseBusy { attempts }, || store.with_conn(migrate::sqlite::run))
-            .await?;
-        Ok(store)
+        }
+    }
+
+    /// The options it was opened with.
+    pub(crate) fn options(&self) -> &StoreOptions {
+        &self.inner.options
     }
 
     /// The database file.
@@ -152,7 +132,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled connection on the blocking pool.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn with_conn<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -180,7 +160,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
     {
-        self.transaction(Kind::Read, |attempts| Error::DatabaseBusy { attempts }, f).await
+        self.transaction(Kind::Read, Error::busy, f).await
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction, retried whole on busy; `exhausted` names the error
@@ -246,184 +226,9 @@ enum Kind {
     Write { synced: bool },
 }
 
-impl Store for SqliteStore {
+impl Backend for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
-    }
-
-    async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
-        catalog::validate_tenant(&tenant)?;
-        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_tenant(tx, &tenant))
-            .await
-    }
-
-    async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
-        catalog::validate_series(&series)?;
-        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_series(tx, &series))
-            .await
-    }
-
-    async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
-        catalog::validate_customer(&customer)?;
-        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| catalog::sqlite::add_customer(tx, &customer))
-            .await
-    }
-
-    async fn list_series(&self, tenant: &str) -> Result<Vec<Series>> {
-        let tenant = tenant.to_owned();
-        self.read(move |tx| catalog::sqlite::list_series(tx, &tenant)).await
-    }
-
-    async fn list_customers(&self, tenant: &str) -> Result<Vec<Customer>> {
-        let tenant = tenant.to_owned();
-        self.read(move |tx| catalog::sqlite::list_customers(tx, &tenant)).await
-    }
-
-    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
-        idempotency::execute(self, numbering::Draft::validate(request)?, key).await
-    }
-
-    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
-        idempotency::execute(self, licenses::Assign::new(request, actor)?, key).await
-    }
-
-    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
-        idempotency::execute(self, licenses::Change::new(request, actor)?, key).await
-    }
-
-    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
-        let tenant = tenant.to_owned();
-        self.read(move |tx| licenses::sqlite::get(tx, &tenant, id, now())).await
-    }
-
-    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
-        let (tenant, query) = (tenant.to_owned(), query.clone());
-        self.read(move |tx| licenses::sqlite::list(tx, &tenant, &query, now())).await
-    }
-
-    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
-        numbering::validate_user(actor)?;
-        let (tenant, actor) = (tenant.to_owned(), actor.to_owned());
-        self.write(
-            |attempts| Error::DatabaseBusy { attempts },
-            move |tx| licenses::sqlite::expire(tx, &tenant, &actor, now()),
-        )
-        .await
-    }
-
-    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
-        let (tenant, query) = (tenant.to_owned(), query.clone());
-        self.read(move |tx| idempotency::sqlite::list(tx, &tenant, &query, now())).await
-    }
-
-    async fn get_idempotency_record(
-        &self,
-        tenant: &str,
-        user: &str,
-        command: &str,
-        key: &str,
-    ) -> Result<Option<IdempotencyRecord>> {
-        let scope = Scope::lookup(tenant, user, command, key);
-        self.read(move |tx| idempotency::sqlite::get(tx, &scope)).await
-    }
-
-    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
-        idempotency::purge_in_batches(batch, |batch| {
-            self.write(
-                |attempts| Error::DatabaseBusy { attempts },
-                move |tx| idempotency::sqlite::purge_batch(tx, now(), batch),
-            )
-        })
-        .await
-    }
-
-    async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
-        let (tenant, number) = (tenant.to_owned(), number.to_owned());
-        self.read(move |tx| invoices::sqlite::get(tx, &tenant, &number)).await
-    }
-
-    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
-        let (tenant, query) = (tenant.to_owned(), query.clone());
-        self.read(move |tx| invoices::sqlite::list(tx, &tenant, &query)).await
-    }
-
-    async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
-        numbering::validate_reservation(&request)?;
-        self.write(
-            |attempts| Error::NumberingContention { attempts },
-            move |tx| numbering::sqlite::reserve(tx, &request),
-        )
-        .await
-    }
-
-    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
-        numbering::validate_user(user)?;
-        let (tenant, user) = (tenant.to_owned(), user.to_owned());
-        self.write(
-            |attempts| Error::NumberingContention { attempts },
-            move |tx| numbering::sqlite::release(tx, &tenant, reservation, &user),
-        )
-        .await
-    }
-
-    async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
-        let tenant = tenant.to_owned();
-        self.read(move |tx| audit::sqlite::audit(tx, &tenant)).await
-    }
-
-    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
-        let (tenant, series, period) = (tenant.to_owned(), series.to_owned(), period.to_owned());
-        self.write(
-            |attempts| Error::NumberingContention { attempts },
-            move |tx| numbering::sqlite::bare_increment(tx, &tenant, &series, &period),
-        )
-        .await
-    }
-}
-
-impl KeyLedger for SqliteStore {
-    async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
-        let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.inner.options.keys);
-        self.write_unsynced(
-            |attempts| Error::DatabaseBusy { attempts },
-            move |tx| idempotency::sqlite::claim(tx, &scope, &fingerprint, policy, now()),
-        )
-        .await
-    }
-
-    async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
-        let (command, held) = (Arc::clone(command), held.cloned());
-        self.write(C::exhausted, move |tx| {
-            if let Some(held) = &held
-                && !idempotency::sqlite::confirm(tx, held)?
-            {
-                return Err(Error::IdempotencyLeaseLost);
-            }
-            let value = command.apply_sqlite(tx)?;
-            if let Some(held) = &held {
-                let response = idempotency::to_json(&value)?;
-                if !idempotency::sqlite::finish(tx, held, KeyStatus::Completed, &response, now())? {
-                    return Err(Error::IdempotencyLeaseLost);
-                }
-                fault::pause_blocking("before-commit");
-            }
-            Ok(value)
-        })
-        .await
-    }
-
-    async fn record_failure(&self, held: &Held, error: &str) -> Result<()> {
-        let (held, error) = (held.clone(), error.to_owned());
-        self.write(
-            |attempts| Error::DatabaseBusy { attempts },
-            move |tx| idempotency::sqlite::finish(tx, &held, KeyStatus::Failed, &error, now()).map(drop),
-        )
-        .await
-    }
-
-    async fn release(&self, held: &Held) -> Result<()> {
-        let held = held.clone();
-        self.write(|attempts| Error::DatabaseBusy { attempts }, move |tx| idempotency::sqlite::release(tx, &held)).await
     }
 }
 

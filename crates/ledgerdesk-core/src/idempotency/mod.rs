@@ -19,55 +19,51 @@
 //! Lock order, global: the key row first, then the command's own rows (series → counter, or one license).
 //! The claim transaction touches only the key row.
 
+mod fingerprint;
 pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ledgerdesk_types::{IdempotencyQuery, KeyStatus, Localized, Purged, Reply};
+use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Localized, Purged, Reply};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::db::Param;
+use crate::db::{Param, forward_to_any_store};
 use crate::error::{Error, Result};
+pub(crate) use fingerprint::fingerprint;
 
-/// How long keys are held and kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyPolicy {
-    /// How long a claim holds its key before another request may take it over (its holder is presumed
-    /// dead).
-    pub lease: Duration,
-    /// How long a finished key is kept and replayed; afterwards it may be purged and means nothing.
-    pub ttl: Duration,
+/// The stored records of idempotency keys, on any database: what the Idempotency screen and
+/// `ledgerdesk idempotency` browse and purge.
+pub trait Keys: Send + Sync {
+    /// Idempotency records of a tenant, newest first.
+    fn list_idempotency_records(
+        &self,
+        tenant: &str,
+        query: &IdempotencyQuery,
+    ) -> impl Future<Output = Result<Vec<IdempotencyRecord>>> + Send;
+
+    /// One idempotency record by its full scope.
+    fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>>> + Send;
+
+    /// Deletes expired idempotency records (of every tenant), at most `batch` rows per transaction.
+    fn purge_idempotency_records(&self, batch: u32) -> impl Future<Output = Result<Purged>> + Send;
 }
 
-impl Default for KeyPolicy {
-    fn default() -> Self {
-        KeyPolicy { lease: Duration::from_secs(5 * 60), ttl: Duration::from_secs(24 * 60 * 60) }
+forward_to_any_store! {
+    impl Keys {
+        async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>>;
+        async fn get_idempotency_record(&self, tenant: &str, user: &str, command: &str, key: &str) -> Result<Option<IdempotencyRecord>>;
+        async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged>;
     }
-}
-
-impl KeyPolicy {
-    fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        later_by(now, self.lease)
-    }
-
-    fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        later_by(now, self.ttl)
-    }
-}
-
-/// `now + duration`, at most the end of year 9999: a lease or TTL of "forever" must neither panic nor
-/// leave the four-digit years that SQLite's text timestamps compare correctly in.
-fn later_by(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
-    // 9999-12-31T23:59:59Z
-    let last = DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
-    chrono::Duration::from_std(duration).ok().and_then(|d| now.checked_add_signed(d)).map_or(last, |t| t.min(last))
 }
 
 /// A state-changing command: its name, its tenant, its fingerprint and its effect on each database.
@@ -181,48 +177,6 @@ pub(crate) fn validate_key(key: &str) -> Result<()> {
         return Err(Error::IdempotencyKeyInvalid("only printable ASCII characters may be used"));
     }
     Ok(())
-}
-
-/// SHA-256 (lower-case hex) of the command name and its arguments in canonical JSON: object keys sorted,
-/// no whitespace, so neither field order nor formatting changes it.
-pub(crate) fn fingerprint(command: &str, arguments: &impl Serialize) -> Result<String> {
-    let value = serde_json::to_value(arguments)
-        .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot encode the arguments: {e}") })?;
-    let mut canonical = String::new();
-    write_canonical(&value, &mut canonical);
-    let digest = Sha256::new().chain_update(command.as_bytes()).chain_update([0]).chain_update(canonical).finalize();
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Canonical JSON, written out by hand so that no serde_json feature (`preserve_order`) can change it.
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (name, field)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(name.clone()).to_string());
-                out.push(':');
-                write_canonical(field, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
 }
 
 /// JSON text of a value to store.
@@ -373,17 +327,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprint_ignores_field_order_but_not_values() {
-        let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":[1,2],"x":"s"}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"a":{"x":"s","y":[1,2]},"b":1}"#).unwrap();
-        let c: Value = serde_json::from_str(r#"{"a":{"x":"s","y":[2,1]},"b":1}"#).unwrap();
-        assert_eq!(fingerprint("cmd", &a).unwrap(), fingerprint("cmd", &b).unwrap());
-        assert_ne!(fingerprint("cmd", &a).unwrap(), fingerprint("cmd", &c).unwrap());
-        assert_ne!(fingerprint("cmd", &a).unwrap(), fingerprint("other", &a).unwrap());
-        assert_eq!(fingerprint("cmd", &a).unwrap().len(), 64);
-    }
 
     #[test]
     fn keys_are_one_to_255_printable_ascii_characters() {

@@ -4,13 +4,76 @@
 //! then finds its row; `SELECT … FOR UPDATE` reads the newest committed version and holds it while the
 //! claim decides, so two requests can never both take over one abandoned key.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
+use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Claim, Existing, Held, KeyPolicy, RECORD_COLUMNS, Scope, Step, decide, list_sql, status};
+use super::{
+    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, purge_in_batches,
+    status, to_json,
+};
 use crate::db::postgres::{PgResultExt, bind_all};
-use crate::error::Result;
+use crate::db::{KeyPolicy, PgStore, now};
+use crate::error::{Error, Result};
+use crate::fault;
+
+impl Keys for PgStore {
+    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
+        list(self.pool(), tenant, query, now()).await
+    }
+
+    async fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        get(self.pool(), &Scope::lookup(tenant, user, command, key)).await
+    }
+
+    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        purge_in_batches(batch, |batch| self.retried(Error::busy, move || purge_batch(self.pool(), now(), batch))).await
+    }
+}
+
+impl KeyLedger for PgStore {
+    async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
+        self.retried(Error::busy, || claim(self.pool(), scope, fingerprint, self.key_policy(), now())).await
+    }
+
+    async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
+        self.retried(C::exhausted, || async {
+            let mut tx = self.pool().begin().await.db()?;
+            if let Some(held) = held
+                && !confirm(&mut tx, held).await?
+            {
+                return Err(Error::IdempotencyLeaseLost);
+            }
+            let value = command.apply_postgres(&mut tx).await?;
+            if let Some(held) = held {
+                if !finish(&mut tx, held, KeyStatus::Completed, &to_json(&value)?, now()).await? {
+                    return Err(Error::IdempotencyLeaseLost);
+                }
+                fault::pause("before-commit").await;
+            }
+            tx.commit().await.db()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    async fn record_failure(&self, held: &Held, error: &str) -> Result<()> {
+        let mut conn = self.pool().acquire().await.db()?;
+        finish(&mut conn, held, KeyStatus::Failed, error, now()).await.map(drop)
+    }
+
+    async fn release(&self, held: &Held) -> Result<()> {
+        release(self.pool(), held).await
+    }
+}
 
 const WHERE_KEY: &str = "tenant = $1 AND user_id = $2 AND command = $3 AND key = $4";
 
@@ -54,7 +117,7 @@ async fn insert_claim(
     Ok(inserted.rows_affected() == 1)
 }
 
-pub(crate) async fn claim(
+async fn claim(
     pool: &PgPool,
     scope: &Scope,
     fingerprint: &str,
@@ -132,7 +195,7 @@ pub(crate) async fn claim(
 /// Whether `held.fence` is still the key's and it is still in flight, locking the key row until commit:
 /// the first statement of the effect's transaction, so a holder whose key was taken over does nothing,
 /// and no takeover can start while the effect runs.
-pub(crate) async fn confirm(conn: &mut PgConnection, held: &Held) -> Result<bool> {
+async fn confirm(conn: &mut PgConnection, held: &Held) -> Result<bool> {
     let found: Option<i32> = keyed!(
         query_scalar,
         format!("SELECT 1 FROM idempotency_keys WHERE {WHERE_KEY} AND fence = $5 AND status = 'in_flight' FOR UPDATE"),
@@ -146,7 +209,7 @@ pub(crate) async fn confirm(conn: &mut PgConnection, held: &Held) -> Result<bool
 }
 
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
-pub(crate) async fn finish(
+async fn finish(
     conn: &mut PgConnection,
     held: &Held,
     status: KeyStatus,
@@ -172,7 +235,7 @@ pub(crate) async fn finish(
 }
 
 /// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
-pub(crate) async fn release(pool: &PgPool, held: &Held) -> Result<()> {
+async fn release(pool: &PgPool, held: &Held) -> Result<()> {
     keyed!(
         query,
         format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = $5 AND status = 'in_flight'"),
@@ -234,7 +297,7 @@ fn record(row: RecordRow) -> Result<IdempotencyRecord> {
     })
 }
 
-pub(crate) async fn list(
+async fn list(
     pool: &PgPool,
     tenant: &str,
     query: &IdempotencyQuery,
@@ -245,7 +308,7 @@ pub(crate) async fn list(
     rows.into_iter().map(record).collect()
 }
 
-pub(crate) async fn get(pool: &PgPool, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
+async fn get(pool: &PgPool, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
     let row: Option<RecordRow> =
         keyed!(query_as, format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"), scope)
             .fetch_optional(pool)
@@ -255,7 +318,7 @@ pub(crate) async fn get(pool: &PgPool, scope: &Scope) -> Result<Option<Idempoten
 }
 
 /// Deletes up to `batch` expired records whose lease (if any) has run out; returns how many.
-pub(crate) async fn purge_batch(pool: &PgPool, now: DateTime<Utc>, batch: u32) -> Result<u64> {
+async fn purge_batch(pool: &PgPool, now: DateTime<Utc>, batch: u32) -> Result<u64> {
     let deleted = sqlx::query(
         "DELETE FROM idempotency_keys WHERE ctid IN (
              SELECT ctid FROM idempotency_keys

@@ -3,13 +3,79 @@
 //! Every function runs inside a transaction opened by `SqliteStore`; writes are `BEGIN IMMEDIATE`, so a
 //! claim and the effect that completes it never interleave with another writer's.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
+use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Claim, Existing, Held, KeyPolicy, RECORD_COLUMNS, Scope, Step, decide, list_sql, status};
+use super::{
+    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, purge_in_batches,
+    status, to_json,
+};
 use crate::db::sqlite::{SqliteResultExt, bind_all};
-use crate::error::Result;
+use crate::db::{KeyPolicy, SqliteStore, now};
+use crate::error::{Error, Result};
+use crate::fault;
+
+impl Keys for SqliteStore {
+    async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| list(tx, &tenant, &query, now())).await
+    }
+
+    async fn get_idempotency_record(
+        &self,
+        tenant: &str,
+        user: &str,
+        command: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        let scope = Scope::lookup(tenant, user, command, key);
+        self.read(move |tx| get(tx, &scope)).await
+    }
+
+    async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        purge_in_batches(batch, |batch| self.write(Error::busy, move |tx| purge_batch(tx, now(), batch))).await
+    }
+}
+
+impl KeyLedger for SqliteStore {
+    async fn claim(&self, scope: &Scope, fingerprint: &str) -> Result<Claim> {
+        let (scope, fingerprint, policy) = (scope.clone(), fingerprint.to_owned(), self.options().keys);
+        self.write_unsynced(Error::busy, move |tx| claim(tx, &scope, &fingerprint, policy, now())).await
+    }
+
+    async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
+        let (command, held) = (Arc::clone(command), held.cloned());
+        self.write(C::exhausted, move |tx| {
+            if let Some(held) = &held
+                && !confirm(tx, held)?
+            {
+                return Err(Error::IdempotencyLeaseLost);
+            }
+            let value = command.apply_sqlite(tx)?;
+            if let Some(held) = &held {
+                if !finish(tx, held, KeyStatus::Completed, &to_json(&value)?, now())? {
+                    return Err(Error::IdempotencyLeaseLost);
+                }
+                fault::pause_blocking("before-commit");
+            }
+            Ok(value)
+        })
+        .await
+    }
+
+    async fn record_failure(&self, held: &Held, error: &str) -> Result<()> {
+        let (held, error) = (held.clone(), error.to_owned());
+        self.write(Error::busy, move |tx| finish(tx, &held, KeyStatus::Failed, &error, now()).map(drop)).await
+    }
+
+    async fn release(&self, held: &Held) -> Result<()> {
+        let held = held.clone();
+        self.write(Error::busy, move |tx| release(tx, &held)).await
+    }
+}
 
 const WHERE_KEY: &str = "tenant = ?1 AND user_id = ?2 AND command = ?3 AND key = ?4";
 
@@ -49,7 +115,7 @@ fn insert_claim(
     Ok(inserted == 1)
 }
 
-pub(crate) fn claim(
+fn claim(
     tx: &Transaction<'_>,
     scope: &Scope,
     fingerprint: &str,
@@ -116,7 +182,7 @@ pub(crate) fn claim(
 
 /// Whether `held.fence` is still the key's and it is still in flight: the first statement of the effect's
 /// transaction, so a holder whose key was taken over does nothing at all.
-pub(crate) fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
+fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
     let [tenant, user, command, key] = key_params(&held.scope);
     tx.query_row(
         &format!("SELECT 1 FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
@@ -129,13 +195,7 @@ pub(crate) fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
 }
 
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
-pub(crate) fn finish(
-    tx: &Transaction<'_>,
-    held: &Held,
-    status: KeyStatus,
-    response: &str,
-    now: DateTime<Utc>,
-) -> Result<bool> {
+fn finish(tx: &Transaction<'_>, held: &Held, status: KeyStatus, response: &str, now: DateTime<Utc>) -> Result<bool> {
     let [tenant, user, command, key] = key_params(&held.scope);
     let updated = tx
         .execute(
@@ -150,7 +210,7 @@ pub(crate) fn finish(
 }
 
 /// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
-pub(crate) fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
     let [tenant, user, command, key] = key_params(&held.scope);
     tx.execute(
         &format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
@@ -186,7 +246,7 @@ fn with_status((mut record, status_text): (IdempotencyRecord, String)) -> Result
     Ok(record)
 }
 
-pub(crate) fn list(
+fn list(
     tx: &Transaction<'_>,
     tenant: &str,
     query: &IdempotencyQuery,
@@ -198,7 +258,7 @@ pub(crate) fn list(
     rows.map(|row| with_status(row.db()?)).collect()
 }
 
-pub(crate) fn get(tx: &Transaction<'_>, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
+fn get(tx: &Transaction<'_>, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
     tx.query_row(&format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope), record)
         .optional()
         .db()?
@@ -207,7 +267,7 @@ pub(crate) fn get(tx: &Transaction<'_>, scope: &Scope) -> Result<Option<Idempote
 }
 
 /// Deletes up to `batch` expired records whose lease (if any) has run out; returns how many.
-pub(crate) fn purge_batch(tx: &Transaction<'_>, now: DateTime<Utc>, batch: u32) -> Result<u64> {
+fn purge_batch(tx: &Transaction<'_>, now: DateTime<Utc>, batch: u32) -> Result<u64> {
     let deleted = tx
         .execute(
             "DELETE FROM idempotency_keys WHERE rowid IN (

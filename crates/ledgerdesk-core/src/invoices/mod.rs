@@ -4,9 +4,33 @@
 pub mod postgres;
 pub mod sqlite;
 
-use ledgerdesk_types::InvoiceListQuery;
+use std::future::Future;
+
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 
 pub(crate) use crate::db::Param;
+use crate::db::forward_to_any_store;
+use crate::error::Result;
+
+/// Issued invoices, read back, on any database.
+pub trait Invoices: Send + Sync {
+    /// One invoice by number.
+    fn get_invoice(&self, tenant: &str, number: &str) -> impl Future<Output = Result<IssuedInvoice>> + Send;
+
+    /// One page of invoices, newest first.
+    fn list_invoices(
+        &self,
+        tenant: &str,
+        query: &InvoiceListQuery,
+    ) -> impl Future<Output = Result<Vec<InvoiceSummary>>> + Send;
+}
+
+forward_to_any_store! {
+    impl Invoices {
+        async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice>;
+        async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>>;
+    }
+}
 
 /// Where every invoice read starts: the invoice with its series code and customer code. Both twins
 /// and the list query use it, so the three reads cannot drift apart.

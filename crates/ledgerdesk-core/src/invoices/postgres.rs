@@ -5,10 +5,21 @@ use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, 
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use super::{invoice_from, list_sql};
+use super::{Invoices, invoice_from, list_sql};
 use crate::catalog::postgres::tenant_id;
+use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
+
+impl Invoices for PgStore {
+    async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        get(self.pool(), tenant, number).await
+    }
+
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        list(self.pool(), tenant, query).await
+    }
+}
 
 /// One invoice by tenant and number.
 const GET_SQL: &str = concat!(
@@ -33,7 +44,7 @@ fn currency(code: &str) -> Result<Currency> {
 
 type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal);
 
-pub(crate) async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("${n}"));
@@ -73,7 +84,7 @@ type InvoiceRow = (
     DateTime<Utc>,
 );
 
-pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let row: Option<InvoiceRow> =

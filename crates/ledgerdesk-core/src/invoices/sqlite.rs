@@ -3,10 +3,23 @@
 use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{invoice_from, list_sql};
+use super::{Invoices, invoice_from, list_sql};
 use crate::catalog::sqlite::tenant_id;
+use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
+
+impl Invoices for SqliteStore {
+    async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        let (tenant, number) = (tenant.to_owned(), number.to_owned());
+        self.read(move |tx| get(tx, &tenant, &number)).await
+    }
+
+    async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| list(tx, &tenant, &query)).await
+    }
+}
 
 /// One invoice by tenant and number.
 const GET_SQL: &str = concat!(
@@ -16,7 +29,7 @@ const GET_SQL: &str = concat!(
     "WHERE i.tenant_id = ?1 AND i.number = ?2"
 );
 
-pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let tenant_id = tenant_id(tx, tenant)?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("?{n}"));
     let mut statement = tx.prepare_cached(&sql).db()?;
@@ -38,7 +51,7 @@ pub(crate) fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery)
     rows.collect::<rusqlite::Result<Vec<_>>>().db()
 }
 
-pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let tenant_id = tenant_id(tx, tenant)?;
     let mut invoice = tx
         .query_row(GET_SQL, (tenant_id, number), |r| {

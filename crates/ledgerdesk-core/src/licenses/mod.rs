@@ -7,19 +7,76 @@
 //! assign (a lapsed ACTIVE license is written EXPIRED before the new one takes its slot), and by the
 //! sweep. Each change locks one license row; a batch changes its licenses one at a time, in id order.
 
+mod batch;
 pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;
 
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
-use ledgerdesk_types::{AssignLicense, ChangeLicense, Extension, License, LicenseAction, LicenseQuery, LicenseStatus};
+use ledgerdesk_types::{
+    AssignLicense, BatchOutcome, BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery,
+    LicenseStatus, Reply,
+};
 
-use crate::catalog::validate_code;
-use crate::db::Param;
+use crate::db::{Param, forward_to_any_store};
 use crate::error::{Error, Result};
 use crate::idempotency::Command;
-use crate::numbering::validate_user;
+use crate::validate::{validate_code, validate_user};
+pub use batch::{MAX_BATCH, validate_batch};
+
+/// Licenses, on any database.
+pub trait Licenses: Send + Sync {
+    /// Assigns a license to a holder, who must have no other ACTIVE one. With `key`, at most once per key.
+    fn assign_license(
+        &self,
+        request: AssignLicense,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<License>>> + Send;
+
+    /// Extends, suspends, resumes or revokes a license, if it is still at the version the caller saw.
+    /// With `key`, at most once per key.
+    fn change_license(
+        &self,
+        request: ChangeLicense,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<License>>> + Send;
+
+    /// Applies one action to many licenses, each on its own (one may fail, the others still apply), in
+    /// license id order; returns an outcome per target, in the order given, and the totals. With `key`,
+    /// each item runs under the key `KEY/LICENSE_ID`, so a retried batch replays the items already done.
+    fn change_licenses(
+        &self,
+        tenant: &str,
+        targets: &[BatchTarget],
+        action: LicenseAction,
+        actor: &str,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send {
+        batch::run(self, tenant, targets, action, actor, key)
+    }
+
+    /// One license, expiry applied.
+    fn get_license(&self, tenant: &str, id: i64) -> impl Future<Output = Result<License>> + Send;
+
+    /// Licenses of a tenant, newest first (at most 500), expiry applied.
+    fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> impl Future<Output = Result<Vec<License>>> + Send;
+
+    /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many changed.
+    fn expire_licenses(&self, tenant: &str, actor: &str) -> impl Future<Output = Result<u64>> + Send;
+}
+
+forward_to_any_store! {
+    impl Licenses {
+        async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>>;
+        async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>>;
+        async fn get_license(&self, tenant: &str, id: i64) -> Result<License>;
+        async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>>;
+        async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64>;
+    }
+}
 
 /// Longest extension by days: ten years.
 const MAX_EXTENSION_DAYS: u32 = 3_660;
@@ -84,23 +141,6 @@ pub fn validate_change(request: &ChangeLicense, actor: &str) -> Result<()> {
         LicenseAction::Extend(Extension::Until(until)) => validate_instant("until", until),
         _ => Ok(()),
     }
-}
-
-/// Checks a batch before anything is written: 1 to 500 targets, each license once.
-pub fn validate_batch(targets: &[ledgerdesk_types::BatchTarget]) -> Result<()> {
-    if targets.is_empty() || targets.len() > crate::store::MAX_BATCH {
-        return Err(Error::invalid("licenses", "name 1 to 500 licenses", "1 ile 500 arasında lisans belirtin"));
-    }
-    let mut ids: Vec<i64> = targets.iter().map(|t| t.license).collect();
-    ids.sort_unstable();
-    if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(Error::invalid(
-            "licenses",
-            format!("license {} is named twice", pair[0]),
-            format!("{} numaralı lisans iki kez belirtilmiş", pair[0]),
-        ));
-    }
-    Ok(())
 }
 
 /// The status a reader sees: ACTIVE and SUSPENDED licenses expire at `expires_at`.
@@ -212,7 +252,7 @@ impl Assign {
     pub(crate) fn new(mut request: AssignLicense, actor: &str) -> Result<Self> {
         request.starts_at = request.starts_at.map(|t| t.trunc_subsecs(6));
         request.expires_at = request.expires_at.trunc_subsecs(6);
-        validate_assign(&request, actor, crate::numbering::now())?;
+        validate_assign(&request, actor, crate::db::now())?;
         Ok(Assign { request, actor: actor.to_owned() })
     }
 }
@@ -244,10 +284,10 @@ impl Command for Assign {
         &self.request
     }
     fn apply_sqlite(&self, tx: &rusqlite::Transaction<'_>) -> Result<License> {
-        sqlite::assign(tx, self, crate::numbering::now())
+        sqlite::assign(tx, self, crate::db::now())
     }
     fn apply_postgres(&self, conn: &mut sqlx::PgConnection) -> impl Future<Output = Result<License>> + Send {
-        postgres::assign(conn, self, crate::numbering::now())
+        postgres::assign(conn, self, crate::db::now())
     }
 }
 
@@ -267,10 +307,10 @@ impl Command for Change {
         &self.request
     }
     fn apply_sqlite(&self, tx: &rusqlite::Transaction<'_>) -> Result<License> {
-        sqlite::change(tx, self, crate::numbering::now())
+        sqlite::change(tx, self, crate::db::now())
     }
     fn apply_postgres(&self, conn: &mut sqlx::PgConnection) -> impl Future<Output = Result<License>> + Send {
-        postgres::change(conn, self, crate::numbering::now())
+        postgres::change(conn, self, crate::db::now())
     }
 }
 

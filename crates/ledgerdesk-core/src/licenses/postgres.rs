@@ -7,13 +7,39 @@
 //! first to commit, then fails with `license_already_active`.
 
 use chrono::{DateTime, Utc};
-use ledgerdesk_types::{License, LicenseQuery};
+use ledgerdesk_types::{AssignLicense, ChangeLicense, License, LicenseQuery, Reply};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Assign, Change, LICENSE_COLUMNS, effective_status, judge, list_sql, status};
+use super::{Assign, Change, LICENSE_COLUMNS, Licenses, effective_status, judge, list_sql, status};
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::{PgResultExt, bind_all, map_err};
+use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
+use crate::idempotency;
+use crate::validate::validate_user;
+
+impl Licenses for PgStore {
+    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        idempotency::execute(self, Assign::new(request, actor)?, key).await
+    }
+
+    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        idempotency::execute(self, Change::new(request, actor)?, key).await
+    }
+
+    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
+        get(self.pool(), tenant, id, now()).await
+    }
+
+    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
+        list(self.pool(), tenant, query, now()).await
+    }
+
+    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        validate_user(actor)?;
+        self.retried(Error::busy, || expire(self.pool(), tenant, actor, now())).await
+    }
+}
 
 /// The partial unique index `licenses_one_active` refused a second ACTIVE license.
 fn already_active_or(e: sqlx::Error, holder: &str) -> Error {
@@ -124,12 +150,7 @@ pub(crate) async fn change(conn: &mut PgConnection, change: &Change, now: DateTi
     Ok(after)
 }
 
-pub(crate) async fn list(
-    pool: &PgPool,
-    tenant: &str,
-    query: &LicenseQuery,
-    now: DateTime<Utc>,
-) -> Result<Vec<License>> {
+async fn list(pool: &PgPool, tenant: &str, query: &LicenseQuery, now: DateTime<Utc>) -> Result<Vec<License>> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let (sql, params) = list_sql(tenant_id, query, now, |n| format!("${n}"));
@@ -138,14 +159,14 @@ pub(crate) async fn list(
     rows.into_iter().map(|row| to_license(tenant, row, now)).collect()
 }
 
-pub(crate) async fn get(pool: &PgPool, tenant: &str, id: i64, now: DateTime<Utc>) -> Result<License> {
+async fn get(pool: &PgPool, tenant: &str, id: i64, now: DateTime<Utc>) -> Result<License> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     load(&mut conn, tenant, tenant_id, id, now).await
 }
 
 /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many.
-pub(crate) async fn expire(pool: &PgPool, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
+async fn expire(pool: &PgPool, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let expired = sqlx::query(

@@ -4,13 +4,42 @@
 //! `UPDATE`; the `version = ?` condition is kept anyway so both twins run the same statements.
 
 use chrono::{DateTime, Utc};
-use ledgerdesk_types::{License, LicenseQuery, LicenseStatus};
+use ledgerdesk_types::{AssignLicense, ChangeLicense, License, LicenseQuery, LicenseStatus, Reply};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Assign, Change, LICENSE_COLUMNS, effective_status, judge, list_sql, status};
+use super::{Assign, Change, LICENSE_COLUMNS, Licenses, effective_status, judge, list_sql, status};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, bind_all, map_err};
+use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
+use crate::idempotency;
+use crate::validate::validate_user;
+
+impl Licenses for SqliteStore {
+    async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        idempotency::execute(self, Assign::new(request, actor)?, key).await
+    }
+
+    async fn change_license(&self, request: ChangeLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
+        idempotency::execute(self, Change::new(request, actor)?, key).await
+    }
+
+    async fn get_license(&self, tenant: &str, id: i64) -> Result<License> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| get(tx, &tenant, id, now())).await
+    }
+
+    async fn list_licenses(&self, tenant: &str, query: &LicenseQuery) -> Result<Vec<License>> {
+        let (tenant, query) = (tenant.to_owned(), query.clone());
+        self.read(move |tx| list(tx, &tenant, &query, now())).await
+    }
+
+    async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        validate_user(actor)?;
+        let (tenant, actor) = (tenant.to_owned(), actor.to_owned());
+        self.write(Error::busy, move |tx| expire(tx, &tenant, &actor, now())).await
+    }
+}
 
 /// The partial unique index `licenses_one_active` refused a second ACTIVE license.
 fn already_active_or(e: rusqlite::Error, holder: &str) -> Error {
@@ -131,12 +160,7 @@ pub(crate) fn change(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) 
     Ok(after)
 }
 
-pub(crate) fn list(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    query: &LicenseQuery,
-    now: DateTime<Utc>,
-) -> Result<Vec<License>> {
+fn list(tx: &Transaction<'_>, tenant: &str, query: &LicenseQuery, now: DateTime<Utc>) -> Result<Vec<License>> {
     let tenant_id = tenant_id(tx, tenant)?;
     let (sql, params) = list_sql(tenant_id, query, now, |n| format!("?{n}"));
     let mut statement = tx.prepare(&sql).db()?;
@@ -144,12 +168,12 @@ pub(crate) fn list(
     rows.map(|row| with_status(row.db()?, now)).collect()
 }
 
-pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, id: i64, now: DateTime<Utc>) -> Result<License> {
+fn get(tx: &Transaction<'_>, tenant: &str, id: i64, now: DateTime<Utc>) -> Result<License> {
     load(tx, tenant, tenant_id(tx, tenant)?, id, now)
 }
 
 /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many.
-pub(crate) fn expire(tx: &Transaction<'_>, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
+fn expire(tx: &Transaction<'_>, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
     let tenant_id = tenant_id(tx, tenant)?;
     let expired = tx
         .execute(

@@ -3,13 +3,28 @@
 //!
 //! Opening a database whose recorded checksum differs from the embedded file is refused: someone edited
 //! a migration after it ran, and the schema can no longer be trusted. Re-running is a no-op.
+//!
+//! Opening a store lives here too ([`AnyStore::open`], `SqliteStore::open`, `PgStore::connect`): a
+//! store is usable only once its schema has been checked, so `db` hands out unopened stores and this
+//! module opens them. That keeps `db` free of any import from above it.
 
 pub mod postgres;
 pub mod sqlite;
 
 use sha2::{Digest, Sha256};
 
+use crate::db::{AnyStore, DatabaseUrl, PgStore, SqliteStore, StoreOptions};
 use crate::error::{Error, Result};
+
+impl AnyStore {
+    /// Opens (and migrates) the database at `url`.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Self> {
+        match DatabaseUrl::parse(url)? {
+            DatabaseUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path, options).await?)),
+            DatabaseUrl::Postgres(url) => Ok(AnyStore::Postgres(PgStore::connect(&url, options).await?)),
+        }
+    }
+}
 
 /// One embedded migration.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,17 @@ use sqlx::PgPool;
 
 use super::{Applied, Migration, pending};
 use crate::db::postgres::PgResultExt;
-use crate::error::Result;
+use crate::db::{PgStore, StoreOptions};
+use crate::error::{Error, Result};
+
+impl PgStore {
+    /// Connects to `url` and migrates the database.
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<Self> {
+        let store = PgStore::connect_unmigrated(url, options).await?;
+        store.retried(Error::busy, || run(store.pool())).await?;
+        Ok(store)
+    }
+}
 
 /// The Postgres migrations, in order.
 pub const MIGRATIONS: &[Migration] = &[

@@ -1,12 +1,31 @@
 //! Applies the SQLite migrations under `BEGIN IMMEDIATE`: a second process opening the same fresh file
 //! waits, then finds them applied.
 
+use std::path::PathBuf;
+
 use chrono::Utc;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::{Applied, Migration, pending};
 use crate::db::sqlite::SqliteResultExt;
-use crate::error::Result;
+use crate::db::{SqliteStore, StoreOptions};
+use crate::error::{Error, Result};
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the SQLite file at `path`.
+    pub async fn open(path: impl Into<PathBuf>, options: StoreOptions) -> Result<Self> {
+        let path = path.into();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::DatabaseUnavailable {
+                backend: "sqlite",
+                detail: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+        let store = SqliteStore::unopened(path, options);
+        options.retry.run(Error::busy, || store.with_conn(run)).await?;
+        Ok(store)
+    }
+}
 
 /// The SQLite migrations, in order.
 pub const MIGRATIONS: &[Migration] = &[

@@ -21,30 +21,66 @@
 pub mod postgres;
 pub mod sqlite;
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use ledgerdesk_types::invoice::compute_totals;
-use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, ResetPolicy};
+use std::future::Future;
 
-use crate::catalog::validate_code;
+use chrono::{DateTime, NaiveDate, Utc};
+use ledgerdesk_types::invoice::compute_totals;
+use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, Reply, ResetPolicy};
+
+use crate::db::forward_to_any_store;
 use crate::error::{Error, Result};
 use crate::format::{NumberFormat, period_of};
 use crate::idempotency::Command;
-use crate::model::{IssueInvoice, Reservation, ReserveNumbers, ReservedSlot};
+use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::validate::{validate_code, validate_user};
+
+/// Issuing and reserving numbers, on any database.
+pub trait Numbering: Send + Sync {
+    /// Issues an invoice: its number is taken in the same transaction that writes it, so a failed issue
+    /// consumes no number. With `key`, at most once per key (see [`crate::idempotency`]).
+    fn issue_invoice_keyed(
+        &self,
+        request: IssueInvoice,
+        key: Option<&str>,
+    ) -> impl Future<Output = Result<Reply<IssuedInvoice>>> + Send;
+
+    /// Issues an invoice, without an idempotency key.
+    fn issue_invoice(&self, request: IssueInvoice) -> impl Future<Output = Result<IssuedInvoice>> + Send {
+        async move { self.issue_invoice_keyed(request, None).await.map(|reply| reply.value) }
+    }
+
+    /// Takes a block of consecutive numbers off the counter for later issues.
+    fn reserve_numbers(&self, request: ReserveNumbers) -> impl Future<Output = Result<Reservation>> + Send;
+
+    /// Ends a reservation: its unused numbers go to the voided-numbers register.
+    fn release_reservation(
+        &self,
+        tenant: &str,
+        reservation: i64,
+        user: &str,
+    ) -> impl Future<Output = Result<Released>> + Send;
+
+    /// The raw baseline of `ledgerdesk bench numbering`: one bare counter-row increment in its own
+    /// transaction, through the same locking as an issue, with no invoice written. Returns the value taken.
+    fn bench_counter_increment(
+        &self,
+        tenant: &str,
+        series: &str,
+        period: &str,
+    ) -> impl Future<Output = Result<i64>> + Send;
+}
+
+forward_to_any_store! {
+    impl Numbering {
+        async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>>;
+        async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation>;
+        async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released>;
+        async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64>;
+    }
+}
 
 /// Most numbers one reservation may take.
 pub const MAX_RESERVATION: i64 = 10_000;
-
-/// Checks the name recorded as the author of a write.
-pub fn validate_user(user: &str) -> Result<()> {
-    if user.trim().is_empty() || user.len() > 128 || user.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "user",
-            "must be 1 to 128 printable characters",
-            "1 ile 128 arasında yazdırılabilir karakter olmalıdır",
-        ));
-    }
-    Ok(())
-}
 
 /// Checks a reservation request before anything is written.
 pub fn validate_reservation(request: &ReserveNumbers) -> Result<()> {
@@ -242,12 +278,6 @@ impl SeriesContext {
             released_at,
         }
     }
-}
-
-/// The time recorded on a write, truncated to the microsecond that both databases keep, so what is read
-/// back equals what was returned.
-pub(crate) fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
 }
 
 /// Reason recorded in the voided-numbers register for an unused reserved number.

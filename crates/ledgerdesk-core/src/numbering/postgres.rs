@@ -4,13 +4,38 @@
 //! against the newest committed version after the lock is granted, and the counter upsert is atomic.
 
 use chrono::NaiveDate;
-use ledgerdesk_types::IssuedInvoice;
+use ledgerdesk_types::{IssuedInvoice, Reply};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Draft, Neighbours, Placement, ReservationRow, SeriesContext, now, void_reason};
+use super::{
+    Draft, Neighbours, Numbering, Placement, ReservationRow, SeriesContext, validate_reservation, void_reason,
+};
 use crate::db::postgres::PgResultExt;
+use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
-use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::idempotency;
+use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::validate::validate_user;
+
+impl Numbering for PgStore {
+    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        idempotency::execute(self, Draft::validate(request)?, key).await
+    }
+
+    async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
+        validate_reservation(&request)?;
+        self.retried(Error::contention, || reserve(self.pool(), &request)).await
+    }
+
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
+        validate_user(user)?;
+        self.retried(Error::contention, || release(self.pool(), tenant, reservation, user)).await
+    }
+
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
+        self.retried(Error::contention, || bare_increment(self.pool(), tenant, series, period)).await
+    }
+}
 
 /// tenant id, time zone, then the series' id, format and reset policy (NULL when it does not exist).
 type SeriesRow = (i64, String, Option<i64>, Option<String>, Option<String>);
@@ -227,7 +252,7 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     Ok(draft.issued(series, placement, id))
 }
 
-pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation> {
+async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation> {
     let mut tx = pool.begin().await.db()?;
     let series = load_series(&mut tx, &request.tenant, &request.series).await?;
     let date = series.issue_date(request.date)?;
@@ -263,7 +288,7 @@ pub(crate) async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<R
     Ok(series.reservation(&row, None))
 }
 
-pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) -> Result<Released> {
+async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) -> Result<Released> {
     let mut tx = pool.begin().await.db()?;
     let series_code: String = sqlx::query_scalar(
         "SELECT s.code FROM number_reservations r
@@ -330,7 +355,7 @@ pub(crate) async fn release(pool: &PgPool, tenant: &str, id: i64, user: &str) ->
     Ok(Released { reservation: series.reservation(&reservation, Some(released_at)), issued, voided })
 }
 
-pub(crate) async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {
+async fn bare_increment(pool: &PgPool, tenant: &str, series: &str, period: &str) -> Result<i64> {
     let mut tx = pool.begin().await.db()?;
     let value: Option<i64> = sqlx::query_scalar(
         "INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)

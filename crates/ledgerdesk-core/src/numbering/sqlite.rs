@@ -6,13 +6,40 @@
 //! in-process SQLite has no round trips to save, so here each step stays a statement of its own.
 
 use chrono::NaiveDate;
-use ledgerdesk_types::IssuedInvoice;
+use ledgerdesk_types::{IssuedInvoice, Reply};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Draft, Neighbours, Placement, ReservationRow, SeriesContext, now, void_reason};
+use super::{
+    Draft, Neighbours, Numbering, Placement, ReservationRow, SeriesContext, validate_reservation, void_reason,
+};
 use crate::db::sqlite::SqliteResultExt;
+use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
-use crate::model::{Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::idempotency;
+use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::validate::validate_user;
+
+impl Numbering for SqliteStore {
+    async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        idempotency::execute(self, Draft::validate(request)?, key).await
+    }
+
+    async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
+        validate_reservation(&request)?;
+        self.write(Error::contention, move |tx| reserve(tx, &request)).await
+    }
+
+    async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
+        validate_user(user)?;
+        let (tenant, user) = (tenant.to_owned(), user.to_owned());
+        self.write(Error::contention, move |tx| release(tx, &tenant, reservation, &user)).await
+    }
+
+    async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
+        let (tenant, series, period) = (tenant.to_owned(), series.to_owned(), period.to_owned());
+        self.write(Error::contention, move |tx| bare_increment(tx, &tenant, &series, &period)).await
+    }
+}
 
 /// A unique violation on `(tenant, number)`: another series of the tenant already printed this number.
 fn number_taken_or(e: rusqlite::Error, number: &str) -> Error {
@@ -219,7 +246,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     Ok(draft.issued(series, placement, id))
 }
 
-pub(crate) fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation> {
+fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation> {
     let series = load_series(tx, &request.tenant, &request.series)?;
     let date = series.issue_date(request.date)?;
     let period = series.period(date);
@@ -246,7 +273,7 @@ pub(crate) fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<
     Ok(series.reservation(&row, None))
 }
 
-pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Released> {
+fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Released> {
     let series_code: String = tx
         .query_row(
             "SELECT s.code FROM number_reservations r
@@ -309,7 +336,7 @@ pub(crate) fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -
     Ok(Released { reservation: series.reservation(&reservation, Some(released_at)), issued, voided })
 }
 
-pub(crate) fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
+fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
     tx.query_row(
         "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value)
          SELECT t.id, s.id, ?3, 2 FROM tenants t JOIN invoice_series s ON s.tenant_id = t.id

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Result, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Result, StoreOptions};
 use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus, ResetPolicy};
 use serde::Serialize;
 

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use chrono::Utc;
-use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, Store, StoreOptions};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, StoreOptions};
 use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -3,16 +3,23 @@
 use ledgerdesk_types::NumberingAudit;
 use sqlx::{PgConnection, PgPool};
 
-use super::{Facts, judge};
+use super::{Continuity, Facts, judge};
 use crate::catalog::postgres::tenant_id;
+use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
 use crate::error::Result;
+
+impl Continuity for PgStore {
+    async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
+        audit(self.pool(), tenant).await
+    }
+}
 
 async fn triples(conn: &mut PgConnection, sql: &'static str, tenant_id: i64) -> Result<Vec<(String, String, i64)>> {
     sqlx::query_as(sql).bind(tenant_id).fetch_all(conn).await.db()
 }
 
-pub(crate) async fn audit(pool: &PgPool, tenant: &str) -> Result<Vec<NumberingAudit>> {
+async fn audit(pool: &PgPool, tenant: &str) -> Result<Vec<NumberingAudit>> {
     let mut tx = pool.begin().await.db()?;
     // One snapshot for all four reads, so an issue committing meanwhile cannot look like a gap.
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.db()?;

@@ -3,10 +3,18 @@
 use ledgerdesk_types::NumberingAudit;
 use rusqlite::Transaction;
 
-use super::{Facts, judge};
+use super::{Continuity, Facts, judge};
 use crate::catalog::sqlite::tenant_id;
+use crate::db::SqliteStore;
 use crate::db::sqlite::SqliteResultExt;
 use crate::error::Result;
+
+impl Continuity for SqliteStore {
+    async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| audit(tx, &tenant)).await
+    }
+}
 
 fn triples(tx: &Transaction<'_>, sql: &str, tenant_id: i64) -> Result<Vec<(String, String, i64)>> {
     tx.prepare(sql)
@@ -17,7 +25,7 @@ fn triples(tx: &Transaction<'_>, sql: &str, tenant_id: i64) -> Result<Vec<(Strin
         .db()
 }
 
-pub(crate) fn audit(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<NumberingAudit>> {
+fn audit(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<NumberingAudit>> {
     let id = tenant_id(tx, tenant)?;
     let facts = Facts {
         counters: triples(

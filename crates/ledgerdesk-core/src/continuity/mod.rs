@@ -8,8 +8,24 @@ pub mod postgres;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use ledgerdesk_types::NumberingAudit;
+
+use crate::db::forward_to_any_store;
+use crate::error::Result;
+
+/// The continuity audit, on any database.
+pub trait Continuity: Send + Sync {
+    /// Continuity of every (series, period) of a tenant.
+    fn audit_numbering(&self, tenant: &str) -> impl Future<Output = Result<Vec<NumberingAudit>>> + Send;
+}
+
+forward_to_any_store! {
+    impl Continuity {
+        async fn audit_numbering(&self, tenant: &str) -> Result<Vec<NumberingAudit>>;
+    }
+}
 
 /// Raw facts about one tenant's numbering, as read from either database.
 #[derive(Debug, Default)]

@@ -1,0 +1,115 @@
+//! The Turkish messages of [`Error`], one per variant, kept apart from the English ones (on the enum)
+//! so that each file stays readable.
+
+use ledgerdesk_types::Localized;
+
+use super::Error;
+
+/// The Turkish message of `error`.
+pub(super) fn message(error: &Error) -> String {
+    match error {
+        Error::InvalidDatabaseUrl(url) => {
+            format!("Geçersiz veritabanı adresi {url:?}: sqlite:YOL veya postgres://kullanıcı@sunucu/vt kullanın")
+        }
+        Error::DatabaseUnavailable { backend, detail } => {
+            format!("{backend} veritabanı açılamıyor: {detail}")
+        }
+        Error::MigrationChecksumMismatch { version, name } => format!(
+            "{version} numaralı geçiş ({name}) bu veritabanına uygulanmış olandan farklı; veritabanı açılmadı"
+        ),
+        Error::SchemaTooNew { found, known } => format!(
+            "Veritabanının şema sürümü {found}, bu programın bildiğinden ({known}) yeni; Ledgerdesk'i güncelleyin"
+        ),
+        Error::InvalidInput { field, reason_tr, .. } => format!("Geçersiz {field}: {reason_tr}"),
+        Error::Line(e) => e.message_tr(),
+        Error::SeriesFormatInvalid { format, reason_tr, .. } => {
+            format!("Geçersiz seri biçimi {format:?}: {reason_tr}")
+        }
+        Error::TenantNotFound(code) => format!("{code:?} kiracısı bulunamadı"),
+        Error::SeriesNotFound { tenant, series } => {
+            format!("{tenant:?} kiracısı için {series:?} serisi bulunamadı")
+        }
+        Error::CustomerNotFound { tenant, customer } => {
+            format!("{tenant:?} kiracısı için {customer:?} müşterisi bulunamadı")
+        }
+        Error::AlreadyExistsDifferently { kind, code } => {
+            let kind = match *kind {
+                "tenant" => "kiracı",
+                "series" => "seri",
+                _ => "müşteri",
+            };
+            format!("{code:?} kodlu {kind} farklı özelliklerle zaten mevcut")
+        }
+        Error::IssueDateOutOfOrder { series, issue_date, last_issue_date } => format!(
+            "Düzenleme tarihi {issue_date}, {series:?} serisinde son düzenlenen faturanın tarihi olan {last_issue_date} tarihinden önce"
+        ),
+        Error::IssueDateAfterLaterNumber { series, issue_date, next_number, next_date } => format!(
+            "Düzenleme tarihi {issue_date}, {series:?} serisinde daha sonraki {next_number} numarasının tarihi olan {next_date} tarihinden sonra"
+        ),
+        Error::ReservationNotFound(id) => format!("{id} numaralı rezervasyon bulunamadı"),
+        Error::ReservationReleased(id) => {
+            format!("{id} numaralı rezervasyon serbest bırakıldı; kullanılmayan numaraları iptal edildi")
+        }
+        Error::ReservedNumberUnavailable { reservation, seq } => {
+            format!("{reservation} numaralı rezervasyonun {seq}. sırası boş değil")
+        }
+        Error::ReservationPeriodMismatch { reservation, period, issue_date } => format!(
+            "Düzenleme tarihi {issue_date}, {reservation} numaralı rezervasyonun {period} döneminin dışında"
+        ),
+        Error::InvoiceNumberTaken(number) => format!(
+            "{number:?} numarası bu kiracının başka bir serisinde zaten var; her seriye kendi önekini veya {{SERIES}} verin"
+        ),
+        Error::InvoiceNotFound(number) => format!("{number:?} numaralı fatura bulunamadı"),
+        Error::NumberingContention { attempts } => format!(
+            "Fatura numaralandırma meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir fatura düzenlenmedi, tekrar deneyin"
+        ),
+        Error::Transient { backend, detail } => format!("{backend} meşgul: {detail}"),
+        Error::DatabaseBusy { attempts } => {
+            format!(
+                "Veritabanı meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir şey yazılmadı, tekrar deneyin"
+            )
+        }
+        Error::InvoiceImmutable => {
+            "Düzenlenmiş faturalar, satırları ve iptal edilmiş numaralar değiştirilemez veya silinemez".into()
+        }
+        Error::Storage { backend, detail } => format!("{backend} hatası: {detail}"),
+        Error::IdempotencyKeyInvalid(reason) => format!("Geçersiz tekrar anahtarı: {}", key_reason_tr(reason)),
+        Error::IdempotencyKeyInUse { locked_until } => format!(
+            "Bu tekrar anahtarıyla gönderilen bir istek hâlâ sürüyor (kilidi {locked_until} tarihine kadar); biraz sonra tekrar deneyin"
+        ),
+        Error::IdempotencyKeyReused { command } => format!(
+            "Bu tekrar anahtarı {command} için farklı bağımsız değişkenlerle zaten kullanıldı; yeni bir anahtar kullanın"
+        ),
+        Error::IdempotencyLeaseLost => "Kilit süresi dolduğu için bu tekrar anahtarını başka bir istek devraldı; hiçbir şey yazılmadı, yanıtını almak için tekrar deneyin".into(),
+        Error::Replayed(body) => body.message_tr.clone(),
+        Error::LicenseNotFound(id) => format!("{id} numaralı lisans bulunamadı"),
+        Error::LicenseAlreadyActive { holder } => {
+            format!("{holder:?} kullanıcısının zaten etkin bir lisansı var; önce iptal edin veya askıya alın")
+        }
+        Error::LicenseStateInvalid { license, status, action } => {
+            let action = match *action {
+                "extend" => "uzatılamaz",
+                "suspend" => "askıya alınamaz",
+                "resume" => "yeniden etkinleştirilemez",
+                _ => "iptal edilemez",
+            };
+            format!("{license} numaralı lisans {action}: durumu {}", status.as_str())
+        }
+        Error::ExtensionShortens { license, current, requested } => format!(
+            "{license} numaralı lisansın bitişi {current}; {requested} tarihine uzatma süreyi uzatmaz"
+        ),
+        Error::VersionConflict { license, expected, current } => format!(
+            "{license} numaralı lisans siz yükledikten sonra değişti (sürüm {expected}, şimdi {}); yeniden yükleyip tekrar deneyin",
+            current.version
+        ),
+    }
+}
+
+/// Turkish for the reasons of [`Error::IdempotencyKeyInvalid`].
+fn key_reason_tr(reason: &str) -> &'static str {
+    match reason {
+        "it is empty" => "boş",
+        "it is longer than 255 characters" => "255 karakterden uzun",
+        _ => "yalnızca yazdırılabilir ASCII karakterler kullanılabilir",
+    }
+}
