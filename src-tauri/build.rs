@@ -8,6 +8,7 @@ fn main() {
         "get_settings",
         "save_settings",
         "test_connection",
+        "book_status",
         "setup_tenant",
         "list_series",
         "list_customers",

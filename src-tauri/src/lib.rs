@@ -30,6 +30,7 @@ pub fn run() {
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::settings::test_connection,
+            commands::settings::book_status,
             commands::setup::setup_tenant,
             commands::setup::list_series,
             commands::setup::list_customers,

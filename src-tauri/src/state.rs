@@ -2,7 +2,7 @@
 //!
 //! The store is opened on first use and replaced when the settings change, without a restart.
 
-use ledgerdesk_core::{AnyStore, StoreOptions};
+use ledgerdesk_core::{AnyStore, Opening, StoreOptions};
 use ledgerdesk_types::api::Settings;
 use tokio::sync::RwLock;
 
@@ -34,8 +34,17 @@ impl AppState {
         self.settings.read().await.clone()
     }
 
-    /// The open store, opening it if needed.
+    /// The open store, opening the existing book if needed: a missing one is `book_not_found`.
     pub async fn store(&self) -> CommandResult<AnyStore> {
+        self.store_as(Opening::Existing).await
+    }
+
+    /// The open store, creating its book if there is none: only the first-run set-up does this.
+    pub async fn store_creating(&self) -> CommandResult<AnyStore> {
+        self.store_as(Opening::CreateIfMissing).await
+    }
+
+    async fn store_as(&self, opening: Opening) -> CommandResult<AnyStore> {
         if let Some(store) = self.store.read().await.as_ref() {
             return Ok(store.clone());
         }
@@ -44,7 +53,7 @@ impl AppState {
             return Ok(store.clone());
         }
         let url = self.settings.read().await.connection.url();
-        let store = AnyStore::open(&url, StoreOptions::default()).await?;
+        let store = AnyStore::open_as(&url, StoreOptions::default(), opening).await?;
         *slot = Some(store.clone());
         Ok(store)
     }
@@ -56,9 +65,10 @@ impl AppState {
         Ok((self.store().await?, tenant, settings.user))
     }
 
-    /// Switches to `settings`: opens their store first, so a bad connection changes nothing.
-    pub async fn replace(&self, settings: Settings) -> CommandResult<Settings> {
-        let store = AnyStore::open(&settings.connection.url(), StoreOptions::default()).await?;
+    /// Switches to `settings`: opens their store first (creating a new book only when `opening` says
+    /// so), so a bad connection, or a path with no book, changes nothing.
+    pub async fn replace(&self, settings: Settings, opening: Opening) -> CommandResult<Settings> {
+        let store = AnyStore::open_as(&settings.connection.url(), StoreOptions::default(), opening).await?;
         self.file.save(&settings).map_err(CommandError::settings_not_saved)?;
         *self.store.write().await = Some(store);
         *self.settings.write().await = settings.clone();

@@ -64,6 +64,8 @@ fn setup_request() -> SetupRequest {
         tenant_code: "ACME".into(),
         tenant_name: "Acme SL".into(),
         time_zone: "Europe/Madrid".into(),
+        // The contracts' invoices are dated November 2026, whatever year they run in.
+        books_open_from: NaiveDate::from_ymd_opt(2020, 1, 1),
         series_code: "INV".into(),
         series_format: "{YYYY}{MM}-{SEQ:5}-{SUFFIX}".into(),
         reset: ResetPolicy::Monthly,
@@ -173,17 +175,27 @@ async fn switching_the_store_without_restart(kind: Kind) {
         connection: Connection::Postgres { url: "postgres://nobody@127.0.0.1:1/none".into() },
         ..before.clone()
     };
-    let err = settings::save_settings(h.state(), broken).await.unwrap_err();
+    let err = settings::save_settings(h.state(), broken, None).await.unwrap_err();
     assert_eq!(err.0.code, "database_unavailable");
     assert_eq!(settings::get_settings(h.state()).await.unwrap(), before);
     assert_eq!(invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap().len(), 1);
 
-    // Another database: the next command already uses it.
+    // A path with no book: testing it, or saving it, creates nothing and changes nothing.
     let other_dir = tempfile::tempdir().unwrap();
-    let other = Connection::Sqlite { path: other_dir.path().join("other.sqlite3").display().to_string() };
-    assert_eq!(settings::test_connection(other.clone()).await.unwrap(), "sqlite");
-    let switched = Settings { connection: other, language: Language::Tr, ..before };
-    settings::save_settings(h.state(), switched).await.expect("switch");
+    let other_path = other_dir.path().join("books").join("other.sqlite3");
+    let other = Connection::Sqlite { path: other_path.display().to_string() };
+    assert_eq!(settings::test_connection(other.clone()).await.unwrap_err().0.code, "book_not_found");
+    let switched = Settings { connection: other, language: Language::Tr, ..before.clone() };
+    let err = settings::save_settings(h.state(), switched.clone(), None).await.unwrap_err();
+    assert_eq!(err.0.code, "book_not_found");
+    assert!(!other_dir.path().join("books").exists(), "neither the file nor its folder was created");
+    assert_eq!(settings::get_settings(h.state()).await.unwrap(), before);
+
+    // Creating it on purpose (the user said yes): the next command already uses it.
+    settings::save_settings(h.state(), switched, Some(true)).await.expect("switch to a new book");
+    let mode = std::fs::metadata(&other_path).expect("the new book").permissions();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600, "a new book is its owner's alone");
+    assert!(settings::book_status(h.state()).await.is_ok_and(|status| !status.read_only));
     let err = invoices::list_invoices(h.state(), InvoiceListQuery::default()).await.unwrap_err();
     assert_eq!(err.0.code, "tenant_not_found", "the new book has no tenant ACME yet");
     setup::setup_tenant(h.state(), setup_request()).await.expect("set up again");

@@ -11,17 +11,26 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
 }
 
+/// A tenant whose books open in 2020 and accept dates up to a year ahead, so the contracts' fixed dates
+/// (2026-11 to 2027-02) stay accepted whatever day they run on.
+pub fn tenant(code: &str) -> NewTenant {
+    NewTenant {
+        code: code.into(),
+        name: format!("{code} Ltd"),
+        time_zone: "Europe/Madrid".into(),
+        books_open_from: Some(date(2020, 1, 1)),
+        future_days_allowed: Some(366),
+    }
+}
+
 /// Tenant `code` with a monthly series INV and a customer C1.
 pub async fn seed(store: &AnyStore, code: &str) {
-    store
-        .add_tenant(NewTenant { code: code.into(), name: format!("{code} Ltd"), time_zone: "Europe/Madrid".into() })
-        .await
-        .expect("tenant");
+    store.add_tenant(tenant(code)).await.expect("tenant");
     store
         .add_series(NewSeries {
             tenant: code.into(),
             code: "INV".into(),
-            format: FORMAT.into(),
+            format: Some(FORMAT.into()),
             reset: ResetPolicy::Monthly,
         })
         .await

@@ -5,6 +5,7 @@
 mod fixtures;
 mod idempotency;
 mod licenses;
+mod mistakes;
 mod money;
 mod numbering;
 mod processes;
@@ -62,4 +63,11 @@ conformance! {
     licenses::concurrent_changes_on_one_version_have_one_winner,
     licenses::transitions_and_expiry_follow_the_rules,
     licenses::a_batch_reports_each_item_and_replays_with_its_key,
+    mistakes::a_missing_book_is_refused_and_nothing_is_created,
+    mistakes::reads_never_wait_for_a_writer,
+    mistakes::dates_outside_the_books_are_refused_before_any_number,
+    mistakes::series_that_could_collide_are_refused,
+    mistakes::series_retire_and_change_template_from_the_next_period,
+    mistakes::control_characters_and_long_text_are_refused,
+    mistakes::a_lookup_that_fails_does_not_stick_to_its_key,
 }

@@ -94,8 +94,19 @@ pub async fn list_pages_newest_first(kind: Kind) {
     assert_eq!(second, ["202611-00002-ACME", "202611-00001-ACME"]);
     let december = page(InvoiceListQuery { period: Some("202612".into()), ..Default::default() }).await;
     assert_eq!(december, ["202612-00001-ACME"]);
-    let by_customer = page(InvoiceListQuery { customer: Some("NOBODY".into()), ..Default::default() }).await;
-    assert!(by_customer.is_empty());
+    let by_customer = page(InvoiceListQuery { customer: Some("C1".into()), ..Default::default() }).await;
+    assert_eq!(by_customer.len(), 6);
     let err = store.list_invoices("NOPE", &InvoiceListQuery::default()).await.unwrap_err();
     assert_eq!(err.code(), "tenant_not_found");
+    // A mistyped filter says so instead of showing an empty list.
+    let list = |query: InvoiceListQuery| {
+        let store = store.clone();
+        async move { store.list_invoices("ACME", &query).await.unwrap_err().code().to_owned() }
+    };
+    assert_eq!(
+        list(InvoiceListQuery { customer: Some("NOBODY".into()), ..Default::default() }).await,
+        "customer_not_found"
+    );
+    assert_eq!(list(InvoiceListQuery { series: Some("INVV".into()), ..Default::default() }).await, "series_not_found");
+    assert_eq!(list(InvoiceListQuery { period: Some("2026-11".into()), ..Default::default() }).await, "invalid_input");
 }

@@ -31,11 +31,15 @@ async fn four_at_once(db: &TestDb, args: &[&str]) {
     }
 }
 
+/// A tenant whose books open in 2020, so the contracts' November 2026 dates are accepted in any year.
+const TENANT_ADD: &[&str] =
+    &["tenant", "add", "--code", "ACME", "--name", "Acme SL", "--books-open-from", "2020-01-01"];
+
 pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     // Four processes create the schema and the master data of a database nobody has opened yet.
     four_at_once(&db, &["migrate"]).await;
-    four_at_once(&db, &["tenant", "add", "--code", "ACME", "--name", "Acme SL", "--time-zone", "Europe/Madrid"]).await;
+    four_at_once(&db, &[TENANT_ADD, &["--time-zone", "Europe/Madrid"]].concat()).await;
     four_at_once(&db, &["series", "add", "--tenant", "ACME", "--code", "INV"]).await;
 
     let workers: Vec<_> = (0..PROCESSES)
@@ -81,7 +85,8 @@ pub async fn four_cli_processes_issue_into_one_database(kind: Kind) {
 
 pub async fn four_processes_with_one_key_take_effect_once(kind: Kind) {
     let db = TestDb::fresh(kind).await;
-    succeeded(&ledgerdesk(&db, &["tenant", "add", "--code", "ACME", "--name", "Acme SL"]).await);
+    succeeded(&ledgerdesk(&db, &["init"]).await);
+    succeeded(&ledgerdesk(&db, TENANT_ADD).await);
     succeeded(&ledgerdesk(&db, &["series", "add", "--tenant", "ACME", "--code", "INV"]).await);
     let issue = [
         "--json",

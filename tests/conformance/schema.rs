@@ -54,25 +54,35 @@ pub async fn issued_invoices_cannot_be_deleted_or_rewritten(kind: Kind) {
 pub async fn master_data_creation_is_idempotent(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
-    let tenant = NewTenant { code: "ACME".into(), name: "Acme SL".into(), time_zone: "Europe/Madrid".into() };
+    let tenant = NewTenant { name: "Acme SL".into(), ..crate::fixtures::tenant("ACME") };
     assert!(store.add_tenant(tenant.clone()).await.unwrap().created);
     assert!(!store.add_tenant(tenant.clone()).await.unwrap().created);
-    let err = store.add_tenant(NewTenant { name: "Other".into(), ..tenant }).await.unwrap_err();
+    let err = store.add_tenant(NewTenant { name: "Other".into(), ..tenant.clone() }).await.unwrap_err();
     assert_eq!(err.code(), "already_exists_differently");
+    // The message names what differs, so the user knows what to fix.
+    let err = store
+        .add_tenant(NewTenant { name: "Other".into(), time_zone: "Europe/Rome".into(), ..tenant })
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "tenant \"ACME\" already exists with a different name, time_zone");
 
-    let series =
-        NewSeries { tenant: "ACME".into(), code: "INV".into(), format: "F-{SEQ:6}".into(), reset: ResetPolicy::Never };
+    let series = NewSeries {
+        tenant: "ACME".into(),
+        code: "INV".into(),
+        format: Some("F-{SEQ:6}".into()),
+        reset: ResetPolicy::Never,
+    };
     assert!(store.add_series(series.clone()).await.unwrap().created);
     assert!(!store.add_series(series.clone()).await.unwrap().created);
     let err = store
-        .add_series(NewSeries { reset: ResetPolicy::Yearly, format: "F-{YYYY}-{SEQ}".into(), ..series.clone() })
+        .add_series(NewSeries { reset: ResetPolicy::Yearly, format: Some("F-{YYYY}-{SEQ}".into()), ..series.clone() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), "already_exists_differently");
     let err = store.add_series(NewSeries { tenant: "NOPE".into(), ..series }).await.unwrap_err();
     assert_eq!(err.code(), "tenant_not_found");
     let err = store
-        .add_tenant(NewTenant { code: "GLOBEX".into(), name: "Globex".into(), time_zone: "Mars/Base".into() })
+        .add_tenant(NewTenant { time_zone: "Mars/Base".into(), ..crate::fixtures::tenant("GLOBEX") })
         .await
         .unwrap_err();
     assert_eq!(err.code(), "invalid_input");

@@ -149,6 +149,23 @@ impl Driver {
         }
     }
 
+    /// Waits until nothing matches `selector`.
+    pub fn wait_gone(&self, selector: &str, what: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let found = ureq::post(&self.url("/elements"))
+                .send_json(json!({ "using": "css selector", "value": selector }))
+                .ok()
+                .and_then(|r| r.into_json::<Value>().ok())
+                .and_then(|v| v["value"].as_array().map(Vec::len));
+            if found == Some(0) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what} ({selector}) never went away");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Saves a screenshot of the window as `<name>.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         // WebKit can hand back the previous frame right after a DOM change: let it paint first.

@@ -110,6 +110,39 @@ fn issue_flow(kind: Kind, backend: &str) {
     app.screenshot("08-invoice-detail");
 
     license_flow(&app, &runtime, &db);
+    if kind == Kind::Sqlite {
+        book_flow(&app, config.path());
+    }
+}
+
+/// A mistyped path in Settings asks before a book is created, and Cancel creates nothing; New book…
+/// creates one on purpose, for its owner alone.
+fn book_flow(app: &Driver, folder: &std::path::Path) {
+    let typo = folder.join("typo").join("bookz.sqlite3");
+    app.click("#nav-settings");
+    app.fill("#settings-path", &typo.display().to_string());
+    app.click("#save-settings");
+    // The question follows the language of messages (Turkish since the flow above switched it).
+    app.wait_text("#create-book", "the question", |t| {
+        t.contains("Burada defter yok — yeni bir defter oluşturulsun mu?")
+    });
+    assert!(app.text("#create-book-path").ends_with("bookz.sqlite3"));
+    app.screenshot("12-no-book-here");
+    app.click("#create-book-cancel");
+    app.wait_gone("#create-book", "the question");
+    assert!(!folder.join("typo").exists(), "cancelling created neither the book nor its folder");
+    app.click("#nav-invoices");
+    app.wait_text("#invoice-table td.number", "the same book still open", |t| t.contains("-00002-ACME"));
+
+    let second = folder.join("second.sqlite3");
+    app.click("#nav-settings");
+    app.fill("#settings-path", &second.display().to_string());
+    app.click("#new-book");
+    app.click("#create-book-confirm");
+    app.wait_text("#notice", "the new book", |t| t.contains("New book created"));
+    let mode = std::fs::metadata(&second).expect("the new book").permissions();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777, 0o600);
+    app.screenshot("13-new-book");
 }
 
 /// Licenses and idempotency records: one form submitted twice is one license and a replay; a stale

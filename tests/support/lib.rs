@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use ledgerdesk_core::{AnyStore, StoreOptions};
+use ledgerdesk_core::{AnyStore, Opening, StoreOptions};
 use sqlx::{Connection, PgConnection};
 
 /// Which database a test runs against.
@@ -94,9 +94,11 @@ impl TestDb {
         self.open_with(StoreOptions::default()).await
     }
 
-    /// Opens the store with `options`.
+    /// Opens the store with `options`, creating the book on first use (as `ledgerdesk migrate` does).
     pub async fn open_with(&self, options: StoreOptions) -> AnyStore {
-        AnyStore::open(&self.url, options).await.unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+        AnyStore::open_as(&self.url, options, Opening::CreateIfMissing)
+            .await
+            .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
     }
 
     /// Runs raw SQL from outside the store, on a connection of its own; returns the database's error text.
@@ -114,6 +116,23 @@ impl TestDb {
                     .await
                     .map(drop)
                     .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// The one integer `sql` selects, read from outside the store.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match self.kind {
+            Kind::Sqlite => {
+                let conn = rusqlite::Connection::open(self.sqlite_path()).expect("open sqlite");
+                conn.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            Kind::Postgres => {
+                let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
             }
         }
     }
@@ -169,6 +188,30 @@ impl Drop for TestDb {
                 eprintln!("warning: could not drop test database {name}");
             }
         }
+    }
+}
+
+/// Where a book of `kind` would be, but is not: a SQLite path in an empty temporary folder, or a Postgres
+/// database that was never created. Keep the value alive while the URL is in use.
+pub struct NoBook {
+    /// The URL of the book that does not exist.
+    pub url: String,
+    /// The folder the SQLite path would be in.
+    pub dir: tempfile::TempDir,
+}
+
+impl NoBook {
+    /// A place with no book of `kind`.
+    pub fn of(kind: Kind) -> NoBook {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = match kind {
+            Kind::Sqlite => format!("sqlite:{}", dir.path().join("typo").join("bookz.sqlite3").display()),
+            Kind::Postgres => with_database(
+                &postgres_admin_url(),
+                &format!("ledgerdesk_never_created_{}", COUNTER.fetch_add(1, Ordering::Relaxed)),
+            ),
+        };
+        NoBook { url, dir }
     }
 }
 

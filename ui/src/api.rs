@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ledgerdesk_types::api::{Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
+use ledgerdesk_types::api::{BookStatus, Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
     AssignLicense, ChangeLicense, ErrorBody, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary,
@@ -57,8 +57,19 @@ pub async fn get_settings() -> Result<Settings, ErrorBody> {
     call("get_settings", &NoArgs {}).await
 }
 
-pub async fn save_settings(settings: Settings) -> Result<Settings, ErrorBody> {
-    call("save_settings", &one("settings", settings)).await
+#[derive(Serialize)]
+struct SaveSettings {
+    settings: Settings,
+    create: bool,
+}
+
+/// Saves the settings; `create` starts a new book where there is none (the user said yes to it).
+pub async fn save_settings(settings: Settings, create: bool) -> Result<Settings, ErrorBody> {
+    call("save_settings", &SaveSettings { settings, create }).await
+}
+
+pub async fn book_status() -> Result<BookStatus, ErrorBody> {
+    call("book_status", &NoArgs {}).await
 }
 
 pub async fn test_connection(connection: Connection) -> Result<String, ErrorBody> {

@@ -16,6 +16,7 @@ pub fn App() -> impl IntoView {
         error: RwSignal::new(None),
         notice: RwSignal::new(None),
         settings: RwSignal::new(None),
+        read_only: RwSignal::new(false),
         version: RwSignal::new(0),
     };
     provide_context(ui);
@@ -26,7 +27,11 @@ pub fn App() -> impl IntoView {
                 if settings.tenant.is_none() {
                     ui.screen.set(Screen::Settings);
                 }
+                let has_tenant = settings.tenant.is_some();
                 ui.settings.set(Some(settings));
+                if has_tenant {
+                    ui.refresh_book_status().await;
+                }
             }
             Err(error) => ui.fail(error),
         }
@@ -71,6 +76,11 @@ pub fn App() -> impl IntoView {
                         .unwrap_or_default()
                 }}
             </span>
+            <Show when=move || ui.read_only.get()>
+                <span id="read-only-badge" class="badge" title="This book's file cannot be written by you: reads work, writes are refused">
+                    "read-only"
+                </span>
+            </Show>
         </header>
         <Banner />
         <main>

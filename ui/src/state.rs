@@ -26,6 +26,8 @@ pub struct Ui {
     /// A short confirmation ("Issued 202611-00001-ACME").
     pub notice: RwSignal<Option<String>>,
     pub settings: RwSignal<Option<Settings>>,
+    /// The open book can be read but not written here.
+    pub read_only: RwSignal<bool>,
     /// Bumped after every write so lists reload.
     pub version: RwSignal<u32>,
 }
@@ -45,6 +47,11 @@ impl Ui {
     pub fn go(&self, screen: Screen) {
         self.error.set(None);
         self.screen.set(screen);
+    }
+
+    /// Asks the backend whether the open book is read-only, for the badge.
+    pub async fn refresh_book_status(self) {
+        self.read_only.set(crate::api::book_status().await.is_ok_and(|status| status.read_only));
     }
 
     pub fn language(&self) -> Language {

@@ -12,16 +12,26 @@ pub struct Cli {
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Seconds an idempotency key is held before another request may take it over (its holder presumed dead).
+    /// Seconds an idempotency key is held before another request may take it over (its holder presumed dead);
+    /// 1 to 86400.
     #[arg(long, env = "LEDGERDESK_KEY_LEASE_SECS", global = true, default_value_t = 300)]
     pub key_lease_secs: u64,
+    /// Seconds to wait for Postgres to answer a connection before giving up (1 to 600).
+    #[arg(long, env = "LEDGERDESK_CONNECT_TIMEOUT_SECS", global = true, default_value_t = 10)]
+    pub connect_timeout_secs: u64,
+    /// Seconds a Postgres statement may run before the server cancels it (1 to 86400).
+    #[arg(long, env = "LEDGERDESK_STATEMENT_TIMEOUT_SECS", global = true, default_value_t = 60)]
+    pub statement_timeout_secs: u64,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the database if needed and apply pending migrations.
+    /// Create a new book (a SQLite file, mode 0600; on Postgres, set up an empty database). Refused
+    /// where a book exists already: a new book starts its numbering again at 1.
+    Init,
+    /// Bring a book's schema up to date, creating the book if there is none.
     Migrate,
     /// Tenants.
     #[command(subcommand)]
@@ -65,24 +75,76 @@ pub enum TenantCommand {
         /// IANA time zone for "today".
         #[arg(long, default_value = "UTC")]
         time_zone: String,
+        /// First date the books accept (YYYY-MM-DD) [default: 1 January of this year].
+        #[arg(long)]
+        books_open_from: Option<String>,
+        /// Days past today an issue may be dated (0 to 366) [default: 0].
+        #[arg(long)]
+        future_days: Option<u32>,
+    },
+    /// Show a tenant with its date limits.
+    Show {
+        /// Tenant code.
+        code: String,
+    },
+    /// Open the books earlier, or change how many days ahead an issue may be dated; recorded.
+    Limits {
+        #[arg(long)]
+        tenant: String,
+        /// Open the books from this earlier date (YYYY-MM-DD); they never open later.
+        #[arg(long, required_unless_present = "future_days")]
+        books_open_from: Option<String>,
+        /// Days past today an issue may be dated (0 to 366).
+        #[arg(long)]
+        future_days: Option<u32>,
+        #[command(flatten)]
+        user: UserArg,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SeriesCommand {
-    /// Create an invoice series (no error if an identical one exists).
+    /// Create an invoice series (no error if an identical one exists); refused if its template could
+    /// print a number another series of the tenant prints.
     Add {
         #[arg(long)]
         tenant: String,
         /// Series code.
         #[arg(long)]
         code: String,
-        /// Number template.
-        #[arg(long, default_value = "{YYYY}{MM}-{SEQ:5}-{SUFFIX}")]
-        format: String,
+        /// Number template [default: {YYYY}{MM}-{SEQ:5}-{SUFFIX} for a tenant's first series,
+        /// {SERIES}-{YYYY}{MM}-{SEQ:5}-{SUFFIX} for the others; yearly and never-resetting alike].
+        #[arg(long)]
+        format: Option<String>,
         /// monthly, yearly or never.
         #[arg(long, default_value = "monthly")]
         reset: String,
+    },
+    /// List a tenant's series.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Retire a series: it issues and reserves no more numbers.
+    Retire {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Change a series' template from its next period on (checked like a new series).
+    Format {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        code: String,
+        /// The new template.
+        #[arg(long)]
+        format: String,
+        #[command(flatten)]
+        user: UserArg,
     },
 }
 
@@ -133,9 +195,14 @@ pub enum InvoiceCommand {
         date: Option<String>,
         #[arg(long, default_value = "EUR")]
         currency: String,
-        /// A line: "DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE_PERCENT"; repeat for more lines.
-        #[arg(long = "line", required = true)]
+        /// A line: "DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE_PERCENT", exactly four fields (write a `|` in
+        /// the description as `\|`, a `\` as `\\`); repeat for more lines.
+        #[arg(long = "line", required_unless_present = "lines_json")]
         lines: Vec<String>,
+        /// Lines as JSON: [{"description":…,"quantity":"2","unit_price":"150.00","tax_rate":"21"},…],
+        /// amounts as strings.
+        #[arg(long, conflicts_with = "lines")]
+        lines_json: Option<String>,
         /// Issue under this reservation (with --seq) instead of taking the next number.
         #[arg(long, requires = "seq")]
         reservation: Option<i64>,
@@ -153,6 +220,7 @@ pub enum InvoiceCommand {
         tenant: String,
         #[arg(long)]
         series: Option<String>,
+        /// YYYYMM (monthly series), YYYY (yearly) or all (never reset).
         #[arg(long)]
         period: Option<String>,
         #[arg(long)]

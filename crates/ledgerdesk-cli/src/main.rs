@@ -1,7 +1,9 @@
 //! `ledgerdesk`: the command line over Ledgerdesk's guards, for scripts, tests and benchmarks.
 //!
 //! Every failure exits non-zero with one line on stderr naming its stable code:
-//! `error[tenant_not_found]: tenant "X" does not exist` (`LEDGERDESK_LANG=tr` for Turkish).
+//! `error[tenant_not_found]: tenant "X" does not exist` (`LEDGERDESK_LANG=tr` for Turkish). The exit codes
+//! are listed in `output`: 1 refused (nothing written), 2 bad arguments, 3 written but not printed,
+//! 4 a batch with failed items.
 //!
 //! # Layout
 //! - `args`: the command line, declared with clap.
@@ -28,15 +30,15 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error[runtime_unavailable]: cannot start the async runtime: {e}");
+            output::print_error(&ledgerdesk_core::Error::Storage {
+                backend: "runtime",
+                detail: format!("cannot start the async runtime: {e}"),
+            });
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(commands::run(&cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            output::print_error(&e);
-            ExitCode::FAILURE
-        }
+        Err(failure) => output::finish(&failure),
     }
 }

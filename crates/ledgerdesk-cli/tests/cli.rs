@@ -36,17 +36,19 @@ fn bad_values_are_refused_before_the_database_is_touched() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
     let base = ["--db", url.as_str(), "invoice", "issue", "--tenant", "ACME", "--series", "INV"];
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--line", "Consulting|1|10|21", "--currency", "XYZ"], "error[invalid_input]: invalid currency"),
         (&["--line", "Consulting|1|10|21", "--date", "2026-02-30"], "error[invalid_input]: invalid date"),
         (&["--line", "Consulting|ten|10|21"], "error[invalid_input]: invalid line"),
-        (&["--line", "Consulting|1|10|21"], "error[tenant_not_found]"),
+        (&["--line", "Consulting|1|10|21|5"], "error[invalid_input]: invalid line"),
+        (&["--line", "Consulting|1|10|21"], "error[book_not_found]"),
     ];
     for (extra, expected) in cases {
         let args: Vec<&str> = base.iter().chain(extra).copied().collect();
         let line = one_error_line(&ledgerdesk(&args));
         assert!(line.starts_with(expected), "{line}");
     }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no command created a book");
 }
 
 #[test]
@@ -68,6 +70,7 @@ fn the_same_command_and_key_run_again_replay_the_first_answer() {
         let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
         ledgerdesk(&all)
     };
+    assert!(run(&["init"]).status.success());
     assert!(run(&["tenant", "add", "--code", "ACME", "--name", "Acme SL"]).status.success());
     // `--days` counts from today's midnight UTC, so the same command line is the same request all day.
     let assign = ["--json", "license", "assign", "--tenant", "ACME", "--holder", "ana", "--product", "books"];

@@ -57,8 +57,8 @@ pub mod validate;
 pub use catalog::Catalog;
 pub use continuity::Continuity;
 pub use db::{
-    APP_IDENTIFIER, AnyStore, Backend, DatabaseUrl, KeyPolicy, PgStore, RetryPolicy, SqliteStore, StoreOptions,
-    default_sqlite_path,
+    APP_IDENTIFIER, AnyStore, Backend, DatabaseUrl, KeyPolicy, Opening, PgStore, RetryPolicy, SqliteStore,
+    StoreOptions, default_sqlite_path, redact,
 };
 pub use error::{Error, Result};
 pub use idempotency::Keys;

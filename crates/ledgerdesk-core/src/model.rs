@@ -26,6 +26,23 @@ pub struct NewTenant {
     pub name: String,
     /// IANA time zone in which "today" is reckoned for issue dates (`Europe/Madrid`).
     pub time_zone: String,
+    /// The first date its books accept; 1 January of the current year (in its time zone) when absent.
+    pub books_open_from: Option<NaiveDate>,
+    /// How many days past today an issue date may lie (0 to 366); 0 when absent.
+    pub future_days_allowed: Option<u32>,
+}
+
+/// A change of a tenant's date limits, recorded with who made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantLimits {
+    /// Tenant code.
+    pub tenant: String,
+    /// Open the books from this earlier date.
+    pub books_open_from: Option<NaiveDate>,
+    /// Accept issue dates this many days past today (0 to 366).
+    pub future_days_allowed: Option<u32>,
+    /// Who changes them.
+    pub user: String,
 }
 
 /// An invoice series to create.
@@ -35,8 +52,9 @@ pub struct NewSeries {
     pub tenant: String,
     /// Series code, unique within the tenant (`INV`).
     pub code: String,
-    /// Number template, e.g. `{YYYY}{MM}-{SEQ:5}-{SUFFIX}`.
-    pub format: String,
+    /// Number template, e.g. `{YYYY}{MM}-{SEQ:5}-{SUFFIX}`; when absent, the reference template for a
+    /// tenant's first series and `{SERIES}-` before it for the others, so that they cannot collide.
+    pub format: Option<String>,
     /// When numbering starts again from 1.
     pub reset: ResetPolicy,
 }

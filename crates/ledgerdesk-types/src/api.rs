@@ -57,6 +57,15 @@ pub struct Settings {
     pub language: Language,
 }
 
+/// What the open book allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookStatus {
+    /// `sqlite` or `postgres`.
+    pub backend: String,
+    /// This user can read the book but not write it (an archived or read-only file).
+    pub read_only: bool,
+}
+
 /// A request to issue an invoice from the form; tenant and user come from the settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueRequest {
@@ -81,9 +90,11 @@ pub struct SetupRequest {
     pub tenant_name: String,
     /// IANA time zone.
     pub time_zone: String,
+    /// The first date the tenant's books accept; 1 January of this year when absent.
+    pub books_open_from: Option<NaiveDate>,
     /// Series code.
     pub series_code: String,
-    /// Number template.
+    /// Number template; empty for the default (which no other series of the tenant can collide with).
     pub series_format: String,
     /// Reset policy.
     pub reset: ResetPolicy,

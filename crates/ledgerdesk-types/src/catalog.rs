@@ -16,6 +16,10 @@ pub struct Tenant {
     pub name: String,
     /// IANA time zone.
     pub time_zone: String,
+    /// The first date its books accept: no invoice or reservation may be dated earlier.
+    pub books_open_from: NaiveDate,
+    /// How many days past today (in its time zone) an issue date may lie.
+    pub future_days_allowed: u32,
 }
 
 /// A stored series.
@@ -27,12 +31,16 @@ pub struct Series {
     pub tenant: String,
     /// Series code.
     pub code: String,
-    /// Number template.
+    /// Number template: the newest one, which prints invoices dated from `format_from` on.
     pub format: String,
+    /// The first issue date `format` prints; `None` when it has printed every number of the series.
+    pub format_from: Option<NaiveDate>,
     /// Reset policy.
     pub reset: ResetPolicy,
     /// Date of the latest issued invoice; no new issue may be dated earlier.
     pub last_issue_date: Option<NaiveDate>,
+    /// Retired: it issues and reserves no more numbers.
+    pub retired: bool,
 }
 
 /// A stored customer.

@@ -36,7 +36,7 @@ impl std::str::FromStr for KeyStatus {
         KeyStatus::ALL
             .into_iter()
             .find(|s| s.as_str() == text.trim().to_ascii_lowercase().replace([' ', '-'], "_"))
-            .ok_or_else(|| format!("{text:?} is not one of in_flight, completed, failed"))
+            .ok_or_else(|| format!("{:?} is not one of in_flight, completed, failed", crate::text::shorten(text, 20)))
     }
 }
 

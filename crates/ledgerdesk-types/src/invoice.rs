@@ -14,17 +14,23 @@ pub const MAX_INPUT_SCALE: u32 = 6;
 pub const MAX_INPUT_MAGNITUDE: i64 = 100_000_000;
 /// Largest number of lines on one invoice.
 pub const MAX_LINES: usize = 1_000;
+/// Longest line description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 
-/// One line of an invoice as the user enters it.
+/// One line of an invoice as the user enters it. Its amounts travel as JSON strings and are read as
+/// plain decimals only ([`crate::text::parse_plain_decimal`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineInput {
     /// What is sold.
     pub description: String,
     /// How many; must be positive.
+    #[serde(deserialize_with = "crate::text::deserialize_plain_decimal")]
     pub quantity: Decimal,
     /// Price of one unit before tax; negative for a discount line.
+    #[serde(deserialize_with = "crate::text::deserialize_plain_decimal")]
     pub unit_price: Decimal,
     /// Tax rate in percent (`20` for 20 %), from 0 to 100.
+    #[serde(deserialize_with = "crate::text::deserialize_plain_decimal")]
     pub tax_rate: Decimal,
 }
 
@@ -72,6 +78,12 @@ pub enum LineError {
     /// A line has an empty description.
     #[error("line {0}: the description is empty")]
     EmptyDescription(u32),
+    /// A line's description is longer than [`MAX_DESCRIPTION_CHARS`].
+    #[error("line {0}: the description is longer than {MAX_DESCRIPTION_CHARS} characters")]
+    DescriptionTooLong(u32),
+    /// A line's description holds a control character or a direction override.
+    #[error("line {0}: the description contains a control or text-direction character ({1}); remove it")]
+    DescriptionUnsafe(u32, String),
     /// A line's quantity is zero, negative, too precise or too large.
     #[error("line {0}: the quantity must be positive, at most {MAX_INPUT_SCALE} decimals and below 100,000,000")]
     InvalidQuantity(u32),
@@ -92,6 +104,8 @@ impl Localized for LineError {
             LineError::NoLines => "invoice_has_no_lines",
             LineError::TooManyLines(_) => "invoice_too_many_lines",
             LineError::EmptyDescription(_) => "line_description_empty",
+            LineError::DescriptionTooLong(_) => "line_description_too_long",
+            LineError::DescriptionUnsafe(..) => "line_description_unsafe",
             LineError::InvalidQuantity(_) => "line_quantity_invalid",
             LineError::InvalidUnitPrice(_) => "line_unit_price_invalid",
             LineError::InvalidTaxRate(_) => "line_tax_rate_invalid",
@@ -106,6 +120,12 @@ impl Localized for LineError {
                 format!("Bir fatura en fazla {MAX_LINES} satır içerebilir, {n} satır verildi")
             }
             LineError::EmptyDescription(l) => format!("Satır {l}: açıklama boş"),
+            LineError::DescriptionTooLong(l) => {
+                format!("Satır {l}: açıklama {MAX_DESCRIPTION_CHARS} karakterden uzun")
+            }
+            LineError::DescriptionUnsafe(l, found) => {
+                format!("Satır {l}: açıklama bir denetim veya yazı yönü karakteri içeriyor ({found}); kaldırın")
+            }
             LineError::InvalidQuantity(l) => format!(
                 "Satır {l}: miktar pozitif, en fazla {MAX_INPUT_SCALE} ondalık basamaklı ve 100.000.000'dan küçük olmalıdır"
             ),
@@ -124,6 +144,8 @@ impl Localized for LineError {
     fn details(&self) -> Option<String> {
         match self {
             LineError::EmptyDescription(l)
+            | LineError::DescriptionTooLong(l)
+            | LineError::DescriptionUnsafe(l, _)
             | LineError::InvalidQuantity(l)
             | LineError::InvalidUnitPrice(l)
             | LineError::InvalidTaxRate(l) => Some(format!("line {l}")),
@@ -153,6 +175,12 @@ pub fn compute_totals(currency: Currency, lines: &[LineInput]) -> Result<Invoice
         let line_no = index as u32 + 1;
         if line.description.trim().is_empty() {
             return Err(LineError::EmptyDescription(line_no));
+        }
+        if line.description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(LineError::DescriptionTooLong(line_no));
+        }
+        if let Some(c) = crate::text::unsafe_char(&line.description) {
+            return Err(LineError::DescriptionUnsafe(line_no, format!("U+{:04X}", u32::from(c))));
         }
         if line.quantity <= Decimal::ZERO || !within_limits(line.quantity, MAX_INPUT_SCALE) {
             return Err(LineError::InvalidQuantity(line_no));
@@ -315,6 +343,28 @@ mod tests {
         let mut blank = line("1", "1", "0");
         blank.description = "  ".into();
         assert_eq!(compute_totals(Currency::Eur, &[blank]), Err(LineError::EmptyDescription(1)));
+    }
+
+    #[test]
+    fn descriptions_are_capped_and_free_of_control_characters() {
+        let mut long = line("1", "1", "0");
+        long.description = "é".repeat(MAX_DESCRIPTION_CHARS);
+        assert!(compute_totals(Currency::Eur, std::slice::from_ref(&long)).is_ok());
+        long.description.push('x');
+        assert_eq!(compute_totals(Currency::Eur, &[long]), Err(LineError::DescriptionTooLong(1)));
+        let mut escape = line("1", "1", "0");
+        escape.description = format!("Consulting {}[2J", '\u{1b}');
+        assert_eq!(compute_totals(Currency::Eur, &[escape]), Err(LineError::DescriptionUnsafe(1, "U+001B".into())));
+    }
+
+    #[test]
+    fn line_amounts_arrive_as_plain_decimal_strings() {
+        let json = |q: &str| format!(r#"{{"description":"X","quantity":{q},"unit_price":"10","tax_rate":"21"}}"#);
+        let line: LineInput = serde_json::from_str(&json(r#""1.5""#)).unwrap();
+        assert_eq!(line.quantity.to_string(), "1.5");
+        for bad in [r#""1e3""#, r#""1_5""#, "1.5", r#""""#] {
+            assert!(serde_json::from_str::<LineInput>(&json(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

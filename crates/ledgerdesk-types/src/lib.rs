@@ -12,6 +12,7 @@
 //! - [`license`]: licenses, their changes and batch outcomes.
 //! - [`idempotency`]: idempotency records and the reply of an idempotent command.
 //! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
+//! - [`text`]: text from outside read strictly: plain decimals, no control characters, shortened echoes.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod invoice;
 pub mod license;
 pub mod money;
 pub mod numbering;
+pub mod text;
 
 pub use error::{ErrorBody, Localized};
 pub use idempotency::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged, Reply};

@@ -40,10 +40,9 @@ impl std::str::FromStr for LicenseStatus {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        LicenseStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| format!("{text:?} is not one of ACTIVE, SUSPENDED, REVOKED, EXPIRED"))
+        LicenseStatus::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(text.trim())).ok_or_else(|| {
+            format!("{:?} is not one of ACTIVE, SUSPENDED, REVOKED, EXPIRED", crate::text::shorten(text, 20))
+        })
     }
 }
 

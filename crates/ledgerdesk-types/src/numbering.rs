@@ -46,7 +46,7 @@ impl FromStr for ResetPolicy {
             "monthly" => Ok(ResetPolicy::Monthly),
             "yearly" => Ok(ResetPolicy::Yearly),
             "never" => Ok(ResetPolicy::Never),
-            _ => Err(UnknownResetPolicy(s.to_owned())),
+            _ => Err(UnknownResetPolicy(crate::text::shorten(s, 20).into_owned())),
         }
     }
 }

@@ -9,18 +9,22 @@ use tauri::State;
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-/// Creates (or confirms) a tenant and a series, and selects the tenant.
+/// Creates (or confirms) a tenant and a series, and selects the tenant. An empty template takes the
+/// default (see `ledgerdesk_core::catalog::templates`).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn setup_tenant(state: State<'_, AppState>, request: SetupRequest) -> CommandResult<Series> {
-    let store = state.store().await?;
-    let tenant = NewTenant { code: request.tenant_code, name: request.tenant_name, time_zone: request.time_zone };
-    let tenant = store.add_tenant(tenant).await?.value;
-    let series = NewSeries {
-        tenant: tenant.code.clone(),
-        code: request.series_code,
-        format: request.series_format,
-        reset: request.reset,
+    // The first-run set-up is one of the few places a book is created (in the settings' location).
+    let store = state.store_creating().await?;
+    let tenant = NewTenant {
+        code: request.tenant_code,
+        name: request.tenant_name,
+        time_zone: request.time_zone,
+        books_open_from: request.books_open_from,
+        future_days_allowed: None,
     };
+    let tenant = store.add_tenant(tenant).await?.value;
+    let format = Some(request.series_format).filter(|format| !format.trim().is_empty());
+    let series = NewSeries { tenant: tenant.code.clone(), code: request.series_code, format, reset: request.reset };
     let series = store.add_series(series).await?.value;
     state.select_tenant(&tenant.code).await?;
     Ok(series)

@@ -7,10 +7,32 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::state::use_ui;
+use crate::state::{Ui, use_ui};
 
 fn connection_of(mode: &str, path: String, url: String) -> Connection {
     if mode == "postgres" { Connection::Postgres { url } } else { Connection::Sqlite { path } }
+}
+
+/// Saves `settings`, creating a new book there when `create` is set; a SQLite path with no book asks
+/// (through `asking`) before anything is created.
+fn save_to(ui: Ui, settings: Settings, create: bool, asking: RwSignal<Option<Settings>>) {
+    spawn_local(async move {
+        match api::save_settings(settings.clone(), create).await {
+            Ok(saved) => {
+                asking.set(None);
+                ui.settings.set(Some(saved));
+                ui.refresh_book_status().await;
+                ui.succeed(if create { "New book created; settings saved" } else { "Settings saved" });
+            }
+            Err(error)
+                if error.code == "book_not_found" && matches!(settings.connection, Connection::Sqlite { .. }) =>
+            {
+                ui.notice.set(None);
+                asking.set(Some(settings));
+            }
+            Err(error) => ui.fail(error),
+        }
+    });
 }
 
 #[component]
@@ -22,6 +44,8 @@ pub fn SettingsScreen() -> impl IntoView {
     let tenant = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let language = RwSignal::new("en".to_owned());
+    // Settings waiting for the user's yes before a new book is created where there is none.
+    let asking: RwSignal<Option<Settings>> = RwSignal::new(None);
 
     // Fill the form from the current settings whenever they arrive or change.
     Effect::new(move |_| {
@@ -51,6 +75,13 @@ pub fn SettingsScreen() -> impl IntoView {
             }
         });
     };
+    let form_settings = move || Settings {
+        connection: connection_of(&mode.get(), path.get(), url.get()),
+        tenant: Some(tenant.get().trim().to_owned()).filter(|t| !t.is_empty()),
+        user: user.get().trim().to_owned(),
+        language: if language.get() == "tr" { Language::Tr } else { Language::En },
+    };
+    let new_book = move |_| asking.set(Some(form_settings()));
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let settings = Settings {
@@ -67,15 +98,7 @@ pub fn SettingsScreen() -> impl IntoView {
                 details: Some("user".into()),
             });
         }
-        spawn_local(async move {
-            match api::save_settings(settings).await {
-                Ok(saved) => {
-                    ui.settings.set(Some(saved));
-                    ui.succeed("Settings saved");
-                }
-                Err(error) => ui.fail(error),
-            }
-        });
+        save_to(ui, settings, false, asking);
     };
 
     view! {
@@ -102,7 +125,46 @@ pub fn SettingsScreen() -> impl IntoView {
                         <label>"Postgres URL" <input id="settings-url" bind:value=url /></label>
                     </Show>
                     <button id="test-connection" type="button" on:click=test>"Test connection"</button>
+                    <Show when=move || mode.get() == "sqlite">
+                        <button id="new-book" type="button" on:click=new_book>"New book…"</button>
+                    </Show>
                 </fieldset>
+                {move || {
+                    asking.get().map(|settings| {
+                        let place = match &settings.connection {
+                            Connection::Sqlite { path } => path.clone(),
+                            Connection::Postgres { url } => url.clone(),
+                        };
+                        let create = settings.clone();
+                        let (question, warning, confirm, cancel) = match ui.language() {
+                            Language::En => (
+                                "No book here — create a new one?",
+                                " Numbering starts again in a new book. ",
+                                "Create a new book",
+                                "Cancel",
+                            ),
+                            Language::Tr => (
+                                "Burada defter yok — yeni bir defter oluşturulsun mu?",
+                                " Yeni bir defterde numaralandırma yeniden başlar. ",
+                                "Yeni defter oluştur",
+                                "Vazgeç",
+                            ),
+                        };
+                        view! {
+                            <div id="create-book" class="banner warning" role="alertdialog">
+                                <p>
+                                    <strong>{question}</strong>
+                                    {warning}
+                                    <code id="create-book-path">{place}</code>
+                                </p>
+                                <button id="create-book-confirm" type="button" class="primary" on:click=move |_| save_to(ui, create.clone(), true, asking)>
+                                    {confirm}
+                                </button>
+                                <button id="create-book-cancel" type="button" on:click=move |_| asking.set(None)>{cancel}</button>
+                            </div>
+                        }
+                    })
+                }}
                 <fieldset>
                     <legend>"You"</legend>
                     <label>"Tenant" <input id="settings-tenant" bind:value=tenant /></label>
@@ -130,15 +192,32 @@ fn TenantSetup() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let zone = RwSignal::new("Europe/Istanbul".to_owned());
+    let books_open = RwSignal::new(String::new());
     let series = RwSignal::new("INV".to_owned());
-    let format = RwSignal::new("{YYYY}{MM}-{SEQ:5}-{SUFFIX}".to_owned());
+    // Empty: the default template, which the backend picks so that no two series can collide.
+    let format = RwSignal::new(String::new());
     let reset = RwSignal::new("monthly".to_owned());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let books_open_from = match books_open.get().trim() {
+            "" => None,
+            text => match text.parse() {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    return ui.fail(ErrorBody {
+                        code: "invalid_input".into(),
+                        message: format!("invalid books_open_from: {text:?} is not a date like 2026-01-01"),
+                        message_tr: format!("geçersiz books_open_from: {text:?} 2026-01-01 gibi bir tarih değil"),
+                        details: Some("books_open_from".into()),
+                    });
+                }
+            },
+        };
         let request = SetupRequest {
             tenant_code: code.get().trim().to_owned(),
             tenant_name: name.get().trim().to_owned(),
             time_zone: zone.get().trim().to_owned(),
+            books_open_from,
             series_code: series.get().trim().to_owned(),
             series_format: format.get().trim().to_owned(),
             reset: reset.get().parse().unwrap_or(ResetPolicy::Monthly),
@@ -149,6 +228,7 @@ fn TenantSetup() -> impl IntoView {
                     if let Ok(settings) = api::get_settings().await {
                         ui.settings.set(Some(settings));
                     }
+                    ui.refresh_book_status().await;
                     ui.succeed(format!("Tenant {} ready with series {}", created.tenant, created.code));
                 }
                 Err(error) => ui.fail(error),
@@ -162,8 +242,9 @@ fn TenantSetup() -> impl IntoView {
                 <label>"Code (number suffix)" <input id="setup-code" bind:value=code placeholder="ACME" /></label>
                 <label>"Legal name" <input id="setup-name" bind:value=name placeholder="Acme Ltd" /></label>
                 <label>"Time zone" <input id="setup-zone" bind:value=zone /></label>
+                <label>"Books open from" <input id="setup-books-open" type="date" bind:value=books_open /></label>
                 <label>"Series" <input id="setup-series" bind:value=series /></label>
-                <label>"Number format" <input id="setup-format" bind:value=format /></label>
+                <label>"Number format" <input id="setup-format" bind:value=format placeholder="default: {YYYY}{MM}-{SEQ:5}-{SUFFIX}" /></label>
                 <label>
                     "Numbering restarts"
                     <select id="setup-reset" prop:value=move || reset.get() on:change=move |ev| reset.set(event_target_value(&ev))>

@@ -1,10 +1,10 @@
 //! `audit numbering`.
 
+use ledgerdesk_core::AnyStore;
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Result};
 
 use crate::args::{AuditCommand, Cli};
-use crate::output;
+use crate::output::{self, Outcome};
 
 fn list(positions: &[i64]) -> String {
     if positions.is_empty() {
@@ -14,10 +14,10 @@ fn list(positions: &[i64]) -> String {
     }
 }
 
-pub async fn run(cli: &Cli, store: &AnyStore, command: &AuditCommand) -> Result<()> {
+pub async fn run(cli: &Cli, store: &AnyStore, command: &AuditCommand) -> Outcome {
     let AuditCommand::Numbering { tenant } = command;
     let report = store.audit_numbering(tenant).await?;
-    output::print(cli.json, &report, |report| {
+    output::read(cli.json, &report, |report| {
         let mut text = String::from("series  period  count  first  last  gaps  duplicates  voided  reserved  status");
         for r in report {
             text.push_str(&format!(
@@ -35,6 +35,5 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &AuditCommand) -> Result<
             ));
         }
         text
-    });
-    Ok(())
+    })
 }

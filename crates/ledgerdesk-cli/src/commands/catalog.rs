@@ -1,46 +1,119 @@
-//! `tenant add`, `series add`, `customer add`.
+//! `tenant add|show|limits`, `series add|list|retire|format`, `customer add`.
 
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, NewCustomer, NewSeries, NewTenant, Result};
+use ledgerdesk_core::{AnyStore, Error, NewCustomer, NewSeries, NewTenant, TenantLimits};
 use ledgerdesk_types::ResetPolicy;
+use ledgerdesk_types::catalog::{Series, Tenant};
+use ledgerdesk_types::text::shorten;
 
+use super::{parse_date, user};
 use crate::args::{Cli, CustomerCommand, SeriesCommand, TenantCommand};
-use crate::output;
+use crate::output::{self, Outcome};
 
 fn verb(created: bool) -> &'static str {
     if created { "created" } else { "exists (identical)" }
 }
 
-pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Result<()> {
-    let TenantCommand::Add { code, name, time_zone } = command;
-    let tenant = NewTenant { code: code.clone(), name: name.clone(), time_zone: time_zone.clone() };
-    let created = store.add_tenant(tenant).await?;
-    output::print(cli.json, &created, |c| format!("tenant {} {}", c.value.code, verb(c.created)));
-    Ok(())
+fn describe_tenant(tenant: &Tenant) -> String {
+    format!(
+        "tenant {} ({}, {}): books open from {}, issue dates up to {} day(s) ahead",
+        tenant.code, tenant.name, tenant.time_zone, tenant.books_open_from, tenant.future_days_allowed
+    )
 }
 
-pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Result<()> {
-    let SeriesCommand::Add { tenant, code, format, reset } = command;
-    let reset: ResetPolicy = reset.parse().map_err(|_| {
+fn describe_series(series: &Series) -> String {
+    let from = series.format_from.map(|from| format!(" from {from}")).unwrap_or_default();
+    let retired = if series.retired { ", retired" } else { "" };
+    format!("series {} ({}{from}, resets {}{retired})", series.code, series.format, series.reset)
+}
+
+pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Outcome {
+    match command {
+        TenantCommand::Add { code, name, time_zone, books_open_from, future_days } => {
+            let tenant = NewTenant {
+                code: code.clone(),
+                name: name.clone(),
+                time_zone: time_zone.clone(),
+                books_open_from: parse_date("books_open_from", books_open_from.as_deref())?,
+                future_days_allowed: *future_days,
+            };
+            let created = store.add_tenant(tenant).await?;
+            output::wrote(
+                cli.json,
+                &created,
+                |c| format!("{} {}", describe_tenant(&c.value), verb(c.created)),
+                |c| format!("tenant {}", c.value.code),
+            )
+        }
+        TenantCommand::Show { code } => {
+            let tenant = store.get_tenant(code).await?;
+            output::read(cli.json, &tenant, describe_tenant)
+        }
+        TenantCommand::Limits { tenant, books_open_from, future_days, user: who } => {
+            let limits = TenantLimits {
+                tenant: tenant.clone(),
+                books_open_from: parse_date("books_open_from", books_open_from.as_deref())?,
+                future_days_allowed: *future_days,
+                user: user(who),
+            };
+            let tenant = store.set_tenant_limits(limits).await?;
+            output::wrote(cli.json, &tenant, describe_tenant, |t| format!("limits of tenant {}", t.code))
+        }
+    }
+}
+
+fn parse_reset(reset: &str) -> ledgerdesk_core::Result<ResetPolicy> {
+    reset.parse().map_err(|_| {
+        let reset = shorten(reset, 20);
         Error::invalid(
             "reset",
             format!("{reset:?} is not monthly, yearly or never"),
             format!("{reset:?} monthly, yearly veya never değil"),
         )
-    })?;
-    let series = NewSeries { tenant: tenant.clone(), code: code.clone(), format: format.clone(), reset };
-    let created = store.add_series(series).await?;
-    output::print(cli.json, &created, |c| {
-        format!("series {} ({}, resets {}) {}", c.value.code, c.value.format, c.value.reset, verb(c.created))
-    });
-    Ok(())
+    })
 }
 
-pub async fn customer(cli: &Cli, store: &AnyStore, command: &CustomerCommand) -> Result<()> {
+pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Outcome {
+    match command {
+        SeriesCommand::Add { tenant, code, format, reset } => {
+            let series = NewSeries {
+                tenant: tenant.clone(),
+                code: code.clone(),
+                format: format.clone(),
+                reset: parse_reset(reset)?,
+            };
+            let created = store.add_series(series).await?;
+            output::wrote(
+                cli.json,
+                &created,
+                |c| format!("{} {}", describe_series(&c.value), verb(c.created)),
+                |c| format!("series {}", c.value.code),
+            )
+        }
+        SeriesCommand::List { tenant } => {
+            let list = store.list_series(tenant).await?;
+            output::read(cli.json, &list, |list| list.iter().map(describe_series).collect::<Vec<_>>().join("\n"))
+        }
+        SeriesCommand::Retire { tenant, code, user: who } => {
+            let series = store.retire_series(tenant, code, &user(who)).await?;
+            output::wrote(cli.json, &series, describe_series, |s| format!("series {} retired", s.code))
+        }
+        SeriesCommand::Format { tenant, code, format, user: who } => {
+            let series = store.change_series_format(tenant, code, format, &user(who)).await?;
+            output::wrote(cli.json, &series, describe_series, |s| format!("template of series {}", s.code))
+        }
+    }
+}
+
+pub async fn customer(cli: &Cli, store: &AnyStore, command: &CustomerCommand) -> Outcome {
     let CustomerCommand::Add { tenant, code, name, tax_id } = command;
     let customer =
         NewCustomer { tenant: tenant.clone(), code: code.clone(), name: name.clone(), tax_id: tax_id.clone() };
     let created = store.add_customer(customer).await?;
-    output::print(cli.json, &created, |c| format!("customer {} {}", c.value.code, verb(c.created)));
-    Ok(())
+    output::wrote(
+        cli.json,
+        &created,
+        |c| format!("customer {} {}", c.value.code, verb(c.created)),
+        |c| format!("customer {}", c.value.code),
+    )
 }

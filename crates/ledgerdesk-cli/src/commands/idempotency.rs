@@ -1,11 +1,11 @@
 //! `idempotency list | show | purge`.
 
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, Result};
+use ledgerdesk_core::{AnyStore, Error};
 use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord};
 
 use crate::args::{Cli, IdempotencyCommand};
-use crate::output;
+use crate::output::{self, Outcome};
 
 fn summary(record: &IdempotencyRecord) -> String {
     format!(
@@ -31,7 +31,7 @@ fn detail(record: &IdempotencyRecord) -> String {
     )
 }
 
-pub async fn run(cli: &Cli, store: &AnyStore, command: &IdempotencyCommand) -> Result<()> {
+pub async fn run(cli: &Cli, store: &AnyStore, command: &IdempotencyCommand) -> Outcome {
     match command {
         IdempotencyCommand::List { tenant, user, command, status, older_than_minutes, expired, live, limit } => {
             let status = status
@@ -53,21 +53,21 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &IdempotencyCommand) -> R
                 limit: Some(*limit),
             };
             let records = store.list_idempotency_records(tenant, &query).await?;
-            output::print(cli.json, &records, |list| list.iter().map(summary).collect::<Vec<_>>().join("\n"));
+            output::read(cli.json, &records, |list| list.iter().map(summary).collect::<Vec<_>>().join("\n"))
         }
         IdempotencyCommand::Show { tenant, user, command, key } => {
             let record = store.get_idempotency_record(tenant, user, command, key).await?.ok_or_else(|| {
                 Error::invalid("key", format!("no record of key {key:?}"), format!("{key:?} anahtarının kaydı yok"))
             })?;
-            output::print(cli.json, &record, detail);
+            output::read(cli.json, &record, detail)
         }
         IdempotencyCommand::Purge { batch_size } => {
             let purged = store.purge_idempotency_records(*batch_size).await?;
-            output::print(cli.json, &purged, |p| {
+            let describe = |p: &ledgerdesk_types::Purged| {
                 let batches = if p.batches == 1 { "batch" } else { "batches" };
                 format!("{} expired records removed in {} {batches}", p.removed, p.batches)
-            });
+            };
+            output::wrote(cli.json, &purged, describe, describe)
         }
     }
-    Ok(())
 }

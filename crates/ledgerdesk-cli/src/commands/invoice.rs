@@ -2,35 +2,72 @@
 
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Error, IssueInvoice, ReservedSlot, Result};
+use ledgerdesk_types::text::{parse_plain_decimal, shorten};
 use ledgerdesk_types::{InvoiceListQuery, IssuedInvoice, LineInput};
-use rust_decimal::Decimal;
 
 use super::{parse_currency, parse_date, replayed, user};
 use crate::args::{Cli, InvoiceCommand};
-use crate::output;
+use crate::output::{self, Outcome};
 
-/// Parses `DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE`; the description may itself contain `|`.
+/// Splits a `--line` on its unescaped `|`: `\|` is a `|` inside a field, `\\` a backslash. Any other
+/// backslash is refused rather than guessed at.
+fn split_fields(text: &str) -> Result<Vec<String>, &'static str> {
+    let mut fields = vec![String::new()];
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' => fields.push(String::new()),
+            '\\' => match chars.next() {
+                Some(escaped @ ('|' | '\\')) => fields.last_mut().expect("one field at least").push(escaped),
+                _ => return Err("a '\\' must be followed by '|' or '\\'"),
+            },
+            c => fields.last_mut().expect("one field at least").push(c),
+        }
+    }
+    Ok(fields)
+}
+
+/// Parses `DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE`: exactly four fields, each amount a plain decimal
+/// (the tax rate may end in `%`). Nothing is guessed: five fields are an error, not a description with
+/// a `|` in it.
 fn parse_line(position: usize, text: &str) -> Result<LineInput> {
+    let shown = shorten(text, 60);
     let bad = |what: &str, what_tr: &str| {
         Error::invalid(
             "line",
-            format!("line {position} ({text:?}): {what}; expected \"DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE\""),
-            format!("satır {position} ({text:?}): {what_tr}; beklenen \"AÇIKLAMA|MİKTAR|BİRİM_FİYAT|VERGİ_ORANI\""),
+            format!(
+                "line {position} ({shown:?}): {what}; expected \"DESCRIPTION|QUANTITY|UNIT_PRICE|TAX_RATE\" (a | in the description is written \\|)"
+            ),
+            format!(
+                "satır {position} ({shown:?}): {what_tr}; beklenen \"AÇIKLAMA|MİKTAR|BİRİM_FİYAT|VERGİ_ORANI\" (açıklamadaki | \\| olarak yazılır)"
+            ),
         )
     };
-    let mut fields = text.rsplitn(4, '|');
-    let (Some(rate), Some(price), Some(quantity), Some(description)) =
-        (fields.next(), fields.next(), fields.next(), fields.next())
-    else {
-        return Err(bad("needs four fields", "dört alan gerekli"));
+    let fields = split_fields(text).map_err(|why| bad(why, "'\\' karakterinden sonra '|' veya '\\' gelmelidir"))?;
+    let [description, quantity, price, rate] = <[String; 4]>::try_from(fields).map_err(|fields| {
+        bad(&format!("has {} fields, not 4", fields.len()), &format!("{} alan var, 4 değil", fields.len()))
+    })?;
+    let number = |field: &str, what: &str, what_tr: &str| {
+        parse_plain_decimal(field)
+            .map_err(|e| bad(&format!("the {what} {e}"), &format!("{what_tr} {}", e.message_tr())))
     };
-    let number = |field: &str| field.trim().parse::<Decimal>();
     Ok(LineInput {
-        description: description.to_owned(),
-        quantity: number(quantity).map_err(|_| bad("the quantity is not a number", "miktar bir sayı değil"))?,
-        unit_price: number(price).map_err(|_| bad("the unit price is not a number", "birim fiyat bir sayı değil"))?,
-        tax_rate: number(rate.trim_end_matches('%'))
-            .map_err(|_| bad("the tax rate is not a number", "vergi oranı bir sayı değil"))?,
+        description,
+        quantity: number(&quantity, "quantity", "miktar")?,
+        unit_price: number(&price, "unit price", "birim fiyat")?,
+        tax_rate: number(rate.trim().trim_end_matches('%'), "tax rate", "vergi oranı")?,
+    })
+}
+
+/// Parses `--lines-json`: an array of lines whose amounts are JSON strings holding plain decimals.
+fn parse_lines_json(text: &str) -> Result<Vec<LineInput>> {
+    serde_json::from_str(text).map_err(|e| {
+        let why = shorten(&e.to_string(), 120).into_owned();
+        Error::invalid(
+            "lines_json",
+            format!("{why}; expected [{{\"description\":…,\"quantity\":\"2\",\"unit_price\":\"150.00\",\"tax_rate\":\"21\"}}]"),
+            format!("{why}; beklenen [{{\"description\":…,\"quantity\":\"2\",\"unit_price\":\"150.00\",\"tax_rate\":\"21\"}}]"),
+        )
     })
 }
 
@@ -60,10 +97,26 @@ fn describe(invoice: &IssuedInvoice) -> String {
     text
 }
 
-pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Result<()> {
+/// Runs an invoice command on the book `open` opens, once its arguments have been parsed.
+pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, command: &InvoiceCommand) -> Outcome {
     match command {
-        InvoiceCommand::Issue { tenant, series, customer, date, currency, lines, reservation, seq, user: who, key } => {
-            let lines = lines.iter().enumerate().map(|(i, l)| parse_line(i + 1, l)).collect::<Result<Vec<_>>>()?;
+        InvoiceCommand::Issue {
+            tenant,
+            series,
+            customer,
+            date,
+            currency,
+            lines,
+            lines_json,
+            reservation,
+            seq,
+            user: who,
+            key,
+        } => {
+            let lines = match lines_json {
+                Some(json) => parse_lines_json(json)?,
+                None => lines.iter().enumerate().map(|(i, l)| parse_line(i + 1, l)).collect::<Result<Vec<_>>>()?,
+            };
             let request = IssueInvoice {
                 tenant: tenant.clone(),
                 series: series.clone(),
@@ -74,8 +127,17 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Resul
                 user: user(who),
                 reserved: reservation.zip(*seq).map(|(reservation, seq)| ReservedSlot { reservation, seq }),
             };
-            let reply = store.issue_invoice_keyed(request, key.idempotency_key.as_deref()).await?;
-            output::print(cli.json, &reply, |reply| replayed(describe(&reply.value), reply.replayed));
+            let key = key.idempotency_key.as_deref();
+            let reply = open.await?.issue_invoice_keyed(request, key).await?;
+            output::wrote(
+                cli.json,
+                &reply,
+                |reply| replayed(describe(&reply.value), reply.replayed),
+                |reply| match key {
+                    Some(key) => format!("invoice {} issued, idempotency key {key:?}", reply.value.number),
+                    None => format!("invoice {} issued", reply.value.number),
+                },
+            )
         }
         InvoiceCommand::List { tenant, series, period, customer, limit, before_id } => {
             let query = InvoiceListQuery {
@@ -85,8 +147,8 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Resul
                 limit: Some(*limit),
                 before_id: *before_id,
             };
-            let page = store.list_invoices(tenant, &query).await?;
-            output::print(cli.json, &page, |page| {
+            let page = open.await?.list_invoices(tenant, &query).await?;
+            output::read(cli.json, &page, |page| {
                 page.iter()
                     .map(|i| {
                         format!(
@@ -101,28 +163,43 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &InvoiceCommand) -> Resul
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
-            });
+            })
         }
         InvoiceCommand::Show { tenant, number } => {
-            let invoice = store.get_invoice(tenant, number).await?;
-            output::print(cli.json, &invoice, describe);
+            let invoice = open.await?.get_invoice(tenant, number).await?;
+            output::read(cli.json, &invoice, describe)
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use ledgerdesk_types::Localized;
+
     use super::*;
 
     #[test]
-    fn lines_parse_from_the_right_so_descriptions_may_hold_pipes() {
-        let line = parse_line(1, "Design | review|2|150.50|21%").unwrap();
+    fn a_line_has_exactly_four_fields_and_escaped_pipes() {
+        let line = parse_line(1, r"Design \| review|2|150.50|21%").unwrap();
         assert_eq!(line.description, "Design | review");
-        assert_eq!(line.quantity, Decimal::from(2));
+        assert_eq!(line.quantity.to_string(), "2");
         assert_eq!(line.unit_price.to_string(), "150.50");
-        assert_eq!(line.tax_rate, Decimal::from(21));
-        assert!(parse_line(2, "only|three|fields").is_err());
-        assert!(parse_line(3, "x|two|1|20").is_err());
+        assert_eq!(line.tax_rate.to_string(), "21");
+        assert_eq!(parse_line(1, r"back\\slash|1|1|0").unwrap().description, r"back\slash");
+        for bad in
+            ["X|1|10|21|5", "only|three|fields", "x|two|1|20", r"x\n|1|1|0", "X|1e3|10|21", "X|1_5|10|21", "X|1|1._5|0"]
+        {
+            assert_eq!(parse_line(1, bad).unwrap_err().code(), "invalid_input", "{bad}");
+        }
+        let precise = parse_line(1, "X|1|1.12345678901234567890123456789012|21").unwrap_err();
+        assert!(precise.to_string().contains("more digits than can be kept exactly"), "{precise}");
+    }
+
+    #[test]
+    fn lines_as_json_take_plain_decimal_strings_only() {
+        let lines = parse_lines_json(r#"[{"description":"A|B","quantity":"2","unit_price":"1.5","tax_rate":"21"}]"#);
+        assert_eq!(lines.unwrap()[0].description, "A|B");
+        assert!(parse_lines_json(r#"[{"description":"A","quantity":2,"unit_price":"1","tax_rate":"0"}]"#).is_err());
+        assert!(parse_lines_json(r#"[{"description":"A","quantity":"1e3","unit_price":"1","tax_rate":"0"}]"#).is_err());
     }
 }

@@ -4,12 +4,12 @@ use chrono::{Duration, NaiveTime, Utc};
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Error, Result};
 use ledgerdesk_types::{
-    AssignLicense, BatchOutcome, BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery,
+    AssignLicense, BatchOutcome, BatchTarget, ChangeLicense, Extension, License, LicenseAction, LicenseQuery, Reply,
 };
 
 use super::{parse_instant, replayed, user};
 use crate::args::{ChangeArgs, Cli, ExtensionArgs, LicenseCommand};
-use crate::output;
+use crate::output::{self, Failure, Outcome};
 
 pub(crate) fn describe(license: &License) -> String {
     format!(
@@ -48,12 +48,26 @@ fn target(text: &str) -> Result<BatchTarget> {
     })
 }
 
-async fn change(cli: &Cli, store: &AnyStore, args: &ChangeArgs, action: LicenseAction) -> Result<()> {
+/// Prints a license a write returned; if it cannot be printed, stderr still names it and its version.
+fn wrote(cli: &Cli, reply: &Reply<License>, key: Option<&str>) -> Outcome {
+    output::wrote(
+        cli.json,
+        reply,
+        |reply| replayed(describe(&reply.value), reply.replayed),
+        |reply| {
+            let license = &reply.value;
+            let key = key.map(|key| format!(", idempotency key {key:?}")).unwrap_or_default();
+            format!("license {} now {} at version {}{key}", license.id, license.status.as_str(), license.version)
+        },
+    )
+}
+
+async fn change(cli: &Cli, store: &AnyStore, args: &ChangeArgs, action: LicenseAction) -> Outcome {
     let request =
         ChangeLicense { tenant: args.tenant.clone(), license: args.license, expected_version: args.version, action };
-    let reply = store.change_license(request, &user(&args.user), args.key.idempotency_key.as_deref()).await?;
-    output::print(cli.json, &reply, |reply| replayed(describe(&reply.value), reply.replayed));
-    Ok(())
+    let key = args.key.idempotency_key.as_deref();
+    let reply = store.change_license(request, &user(&args.user), key).await?;
+    wrote(cli, &reply, key)
 }
 
 fn describe_batch(outcome: &BatchOutcome) -> String {
@@ -71,7 +85,7 @@ fn describe_batch(outcome: &BatchOutcome) -> String {
     lines.join("\n")
 }
 
-pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Result<()> {
+pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Outcome {
     match command {
         LicenseCommand::Assign { tenant, holder, product, plan, seats, starts, expires, days, user: who, key } => {
             let starts_at = starts.as_deref().map(|s| parse_instant("starts", s)).transpose()?;
@@ -85,7 +99,9 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Resul
                         .ok_or_else(|| Error::invalid("days", "is too far in the future", "çok uzak bir gelecekte"))?
                 }
                 (None, None) => {
-                    return Err(Error::invalid("expires", "give --expires or --days", "--expires veya --days verin"));
+                    return Err(
+                        Error::invalid("expires", "give --expires or --days", "--expires veya --days verin").into()
+                    );
                 }
             };
             let request = AssignLicense {
@@ -97,8 +113,9 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Resul
                 starts_at,
                 expires_at,
             };
-            let reply = store.assign_license(request, &user(who), key.idempotency_key.as_deref()).await?;
-            output::print(cli.json, &reply, |reply| replayed(describe(&reply.value), reply.replayed));
+            let key = key.idempotency_key.as_deref();
+            let reply = store.assign_license(request, &user(who), key).await?;
+            wrote(cli, &reply, key)
         }
         LicenseCommand::List { tenant, holder, status } => {
             let status = status
@@ -106,31 +123,41 @@ pub async fn run(cli: &Cli, store: &AnyStore, command: &LicenseCommand) -> Resul
                 .map(|s| s.parse().map_err(|e: String| Error::invalid("status", e.clone(), e)))
                 .transpose()?;
             let licenses = store.list_licenses(tenant, &LicenseQuery { holder: holder.clone(), status }).await?;
-            output::print(cli.json, &licenses, |list| list.iter().map(describe).collect::<Vec<_>>().join("\n"));
+            output::read(cli.json, &licenses, |list| list.iter().map(describe).collect::<Vec<_>>().join("\n"))
         }
         LicenseCommand::Show { tenant, license } => {
             let license = store.get_license(tenant, *license).await?;
-            output::print(cli.json, &license, describe);
+            output::read(cli.json, &license, describe)
         }
         LicenseCommand::Extend { change: args, extension: how } => {
-            change(cli, store, args, LicenseAction::Extend(extension(how)?)).await?;
+            change(cli, store, args, LicenseAction::Extend(extension(how)?)).await
         }
         LicenseCommand::ExtendBatch { tenant, targets, extension: how, user: who, key } => {
             let targets = targets.iter().map(|t| target(t)).collect::<Result<Vec<_>>>()?;
             let action = LicenseAction::Extend(extension(how)?);
             let outcome =
                 store.change_licenses(tenant, &targets, action, &user(who), key.idempotency_key.as_deref()).await?;
-            output::print(cli.json, &outcome, describe_batch);
+            let summary = outcome.summary;
+            output::wrote(cli.json, &outcome, describe_batch, |_| {
+                format!("{} of {} licenses extended", summary.succeeded, summary.total)
+            })?;
+            // Some items took effect and some did not: a script must not read that as success.
+            if summary.failed > 0 {
+                return Err(Failure::PartlyFailed { failed: summary.failed, total: summary.total });
+            }
+            Ok(())
         }
-        LicenseCommand::Suspend(args) => change(cli, store, args, LicenseAction::Suspend).await?,
-        LicenseCommand::Resume(args) => change(cli, store, args, LicenseAction::Resume).await?,
-        LicenseCommand::Revoke(args) => change(cli, store, args, LicenseAction::Revoke).await?,
+        LicenseCommand::Suspend(args) => change(cli, store, args, LicenseAction::Suspend).await,
+        LicenseCommand::Resume(args) => change(cli, store, args, LicenseAction::Resume).await,
+        LicenseCommand::Revoke(args) => change(cli, store, args, LicenseAction::Revoke).await,
         LicenseCommand::Sweep { tenant, user: who } => {
             let expired = store.expire_licenses(tenant, &user(who)).await?;
-            output::print(cli.json, &serde_json::json!({ "expired": expired }), |_| {
-                format!("{expired} licenses marked EXPIRED")
-            });
+            output::wrote(
+                cli.json,
+                &serde_json::json!({ "expired": expired }),
+                |_| format!("{expired} licenses marked EXPIRED"),
+                |_| format!("{expired} licenses marked EXPIRED"),
+            )
         }
     }
-    Ok(())
 }

@@ -9,11 +9,12 @@ mod license;
 mod numbers;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use ledgerdesk_core::{AnyStore, Error, Result, StoreOptions};
+use ledgerdesk_core::{AnyStore, Error, Opening, Result, StoreOptions, redact};
 use ledgerdesk_types::Currency;
+use ledgerdesk_types::text::shorten;
 
 use crate::args::{Cli, Command, UserArg};
-use crate::output;
+use crate::output::{self, Outcome};
 
 /// The database URL: `--db`, `LEDGERDESK_DB`, or the default SQLite file.
 fn database_url(cli: &Cli) -> Result<String> {
@@ -28,38 +29,56 @@ fn database_url(cli: &Cli) -> Result<String> {
     })
 }
 
-async fn open(cli: &Cli, options: StoreOptions) -> Result<AnyStore> {
-    AnyStore::open(&database_url(cli)?, options).await
+/// Opens the existing book: every command but `init` and `migrate` refuses a missing one.
+async fn open(cli: &Cli) -> Result<AnyStore> {
+    AnyStore::open(&database_url(cli)?, options(cli)?).await
 }
 
-/// Store options from the global flags.
-fn options(cli: &Cli) -> StoreOptions {
-    let mut options = StoreOptions::default();
-    options.keys.lease = std::time::Duration::from_secs(cli.key_lease_secs);
-    options
+/// Store options from the global flags, refused when out of range (the same on both databases).
+pub(crate) fn options(cli: &Cli) -> Result<StoreOptions> {
+    let secs = std::time::Duration::from_secs;
+    let mut options = StoreOptions {
+        connect_timeout: secs(cli.connect_timeout_secs),
+        statement_timeout: secs(cli.statement_timeout_secs),
+        ..StoreOptions::default()
+    };
+    options.keys.lease = secs(cli.key_lease_secs);
+    options.validate()?;
+    Ok(options)
+}
+
+/// `init` and `migrate`: open the book as `opening` says and report it, its password hidden.
+async fn set_up(cli: &Cli, opening: Opening) -> Outcome {
+    let url = database_url(cli)?;
+    let store = AnyStore::open_as(&url, options(cli)?, opening).await?;
+    let shown = redact(&url);
+    let backend = ledgerdesk_core::Backend::backend(&store);
+    let report = serde_json::json!({ "database": shown, "backend": backend, "schema_up_to_date": true });
+    output::wrote(
+        cli.json,
+        &report,
+        |_| match opening {
+            Opening::New => format!("{shown}: new book created, schema up to date"),
+            _ => format!("{shown}: schema up to date"),
+        },
+        |_| format!("book {shown}"),
+    )
 }
 
 /// Runs the command.
-pub async fn run(cli: &Cli) -> Result<()> {
+pub async fn run(cli: &Cli) -> Outcome {
     match &cli.command {
-        Command::Migrate => {
-            let url = database_url(cli)?;
-            let store = AnyStore::open(&url, StoreOptions::default()).await?;
-            output::print(
-                cli.json,
-                &serde_json::json!({ "database": url, "backend": ledgerdesk_core::Backend::backend(&store), "migrated": true }),
-                |_| format!("{url}: schema up to date"),
-            );
-            Ok(())
-        }
-        Command::Tenant(command) => catalog::tenant(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::Series(command) => catalog::series(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::Customer(command) => catalog::customer(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::Invoice(command) => invoice::run(cli, &open(cli, options(cli)).await?, command).await,
-        Command::Numbers(command) => numbers::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::Audit(command) => audit::run(cli, &open(cli, StoreOptions::default()).await?, command).await,
-        Command::License(command) => license::run(cli, &open(cli, options(cli)).await?, command).await,
-        Command::Idempotency(command) => idempotency::run(cli, &open(cli, options(cli)).await?, command).await,
+        Command::Init => set_up(cli, Opening::New).await,
+        Command::Migrate => set_up(cli, Opening::CreateIfMissing).await,
+        Command::Tenant(command) => catalog::tenant(cli, &open(cli).await?, command).await,
+        Command::Series(command) => catalog::series(cli, &open(cli).await?, command).await,
+        Command::Customer(command) => catalog::customer(cli, &open(cli).await?, command).await,
+        // Parses its lines and dates before the book is opened: bad input never touches it.
+        Command::Invoice(command) => invoice::run(cli, open(cli), command).await,
+        Command::Numbers(command) => numbers::run(cli, &open(cli).await?, command).await,
+        Command::Audit(command) => audit::run(cli, &open(cli).await?, command).await,
+        Command::License(command) => license::run(cli, &open(cli).await?, command).await,
+        Command::Idempotency(command) => idempotency::run(cli, &open(cli).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
     }
 }
@@ -69,13 +88,16 @@ fn user(arg: &UserArg) -> String {
     arg.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned())
 }
 
+/// A date written `YYYY-MM-DD`, in the years 1 to 9999.
 fn parse_date(field: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>> {
     text.map(|t| {
-        t.parse::<NaiveDate>().map_err(|_| {
+        let plain = t.len() == 10
+            && t.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        t.parse::<NaiveDate>().ok().filter(|_| plain).ok_or_else(|| {
             Error::invalid(
                 field,
-                format!("{t:?} is not a date like 2026-11-22"),
-                format!("{t:?} 2026-11-22 gibi bir tarih değil"),
+                format!("{:?} is not a date like 2026-11-22", shorten(t, 40)),
+                format!("{:?} 2026-11-22 gibi bir tarih değil", shorten(t, 40)),
             )
         })
     })
@@ -88,6 +110,7 @@ fn parse_instant(field: &'static str, text: &str) -> Result<DateTime<Utc>> {
         return Ok(date.and_time(NaiveTime::MIN).and_utc());
     }
     DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        let text = shorten(text, 40);
         Error::invalid(
             field,
             format!("{text:?} is not a date like 2026-11-22 or an instant like 2026-11-22T09:30:00+01:00"),
@@ -103,6 +126,7 @@ fn replayed(text: String, replayed: bool) -> String {
 
 fn parse_currency(text: &str) -> Result<Currency> {
     text.parse().map_err(|_| {
+        let text = shorten(text, 12);
         let known: Vec<&str> = Currency::ALL.iter().map(|c| c.code()).collect();
         Error::invalid(
             "currency",

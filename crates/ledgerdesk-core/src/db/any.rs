@@ -19,6 +19,13 @@ impl Backend for AnyStore {
             AnyStore::Postgres(store) => store.backend(),
         }
     }
+
+    fn read_only(&self) -> bool {
+        match self {
+            AnyStore::Sqlite(store) => store.read_only(),
+            AnyStore::Postgres(store) => store.read_only(),
+        }
+    }
 }
 
 /// Implements a domain trait for [`AnyStore`]: each listed method forwards to the store inside. A

@@ -16,7 +16,7 @@ pub mod sqlite;
 
 pub use any::AnyStore;
 pub(crate) use any::forward_to_any_store;
-pub use options::{APP_IDENTIFIER, DatabaseUrl, KeyPolicy, StoreOptions, default_sqlite_path};
+pub use options::{APP_IDENTIFIER, DatabaseUrl, KeyPolicy, Opening, StoreOptions, default_sqlite_path, redact};
 pub use postgres::PgStore;
 pub use retry::RetryPolicy;
 pub use sqlite::SqliteStore;
@@ -27,6 +27,11 @@ use chrono::{DateTime, SubsecRound, Utc};
 pub trait Backend {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// Whether this process can only read the book (a SQLite file it may not write).
+    fn read_only(&self) -> bool {
+        false
+    }
 }
 
 /// A parameter of a query built at run time (a list with optional filters); each twin binds it.

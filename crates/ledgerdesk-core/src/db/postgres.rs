@@ -26,6 +26,8 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
                 Error::Transient { backend: "postgres", detail: e.to_string() }
             } else if db.message().starts_with("invoice_immutable") {
                 Error::InvoiceImmutable
+            } else if let Some(detail) = db.message().strip_prefix("record_immutable: ") {
+                Error::RecordImmutable(detail.to_owned())
             } else {
                 Error::Storage { backend: "postgres", detail: e.to_string() }
             }
@@ -61,23 +63,40 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url`; `crate::migrate` checks (and brings up to date) the schema before any other
     /// use.
+    ///
+    /// Connecting, and later waiting for a pooled connection, gives up after `options.connect_timeout`
+    /// (`database_unavailable`), and the server cancels any statement running past
+    /// `options.statement_timeout`: a server that accepts connections and never answers cannot hang a
+    /// desktop. A database that does not exist is `book_not_found`.
     pub(crate) async fn connect_unmigrated(url: &str, options: StoreOptions) -> Result<Self> {
-        let lock_timeout_ms = options.lock_timeout.as_millis().max(1).to_string();
+        let millis = |d: Duration| d.as_millis().max(1).to_string();
+        let (lock_ms, statement_ms) = (millis(options.lock_timeout), millis(options.statement_timeout));
         // A desktop that hangs inside a transaction (never our code: no transaction waits on anything
         // but the database) loses it, and its row locks, once an idempotency lease would have run out.
-        let idle_ms = options.keys.lease.as_millis().max(1_000).to_string();
-        let connect =
-            PgConnectOptions::from_str(url).map_err(|_| Error::InvalidDatabaseUrl(url.to_owned()))?.options([
-                ("lock_timeout", lock_timeout_ms.as_str()),
-                ("idle_in_transaction_session_timeout", idle_ms.as_str()),
-            ]);
-        let unavailable = |e: sqlx::Error| Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() };
+        let idle_ms = millis(options.keys.lease.max(Duration::from_secs(1)));
+        let shown = super::redact(url);
+        let connect = PgConnectOptions::from_str(url).map_err(|_| Error::InvalidDatabaseUrl(shown.clone()))?.options([
+            ("lock_timeout", lock_ms.as_str()),
+            ("statement_timeout", statement_ms.as_str()),
+            ("idle_in_transaction_session_timeout", idle_ms.as_str()),
+        ]);
+        let unavailable = |e: sqlx::Error| match &e {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => Error::BookNotFound(shown.clone()),
+            _ => Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() },
+        };
+        let silent = || Error::DatabaseUnavailable {
+            backend: "postgres",
+            detail: format!("{shown} did not answer within {} s", options.connect_timeout.as_secs()),
+        };
         // One direct attempt first: the pool would keep retrying a refused connection until its acquire
         // timeout, and a user testing a wrong URL should hear so at once.
-        PgConnection::connect_with(&connect).await.map_err(unavailable)?.close().await.map_err(unavailable)?;
+        let probe = tokio::time::timeout(options.connect_timeout, async {
+            PgConnection::connect_with(&connect).await.map_err(unavailable)?.close().await.map_err(unavailable)
+        });
+        probe.await.map_err(|_| silent())??;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(options.connect_timeout)
             .connect_with(connect)
             .await
             .map_err(unavailable)?;

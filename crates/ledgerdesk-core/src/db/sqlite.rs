@@ -1,6 +1,10 @@
 //! The SQLite store: one file, WAL, `synchronous=FULL`, foreign keys on, every write under
 //! `BEGIN IMMEDIATE` so that two writers never both read a counter before either writes it.
 //!
+//! A connection never creates its file: a book is created on purpose ([`create_book_file`]), and a
+//! missing one is `book_not_found`. A book this process cannot write is opened read-only: reads work,
+//! writes fail at once with `book_read_only`, and the file's bytes stay as they are.
+//!
 //! rusqlite is blocking: every call runs on tokio's blocking pool, never on the async workers.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +30,12 @@ pub(crate) fn map_err(e: rusqlite::Error) -> Error {
             ErrorCode::ConstraintViolation if message.starts_with("invoice_immutable") => {
                 return Error::InvoiceImmutable;
             }
-            ErrorCode::CannotOpen | ErrorCode::NotADatabase | ErrorCode::ReadOnly | ErrorCode::PermissionDenied => {
+            ErrorCode::ConstraintViolation if message.starts_with("record_immutable") => {
+                return Error::RecordImmutable(message.trim_start_matches("record_immutable: ").to_owned());
+            }
+            ErrorCode::ReadOnly => return Error::BookReadOnly("this book".to_owned()),
+            ErrorCode::NotADatabase => return Error::NotABook(e.to_string()),
+            ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
                 return Error::DatabaseUnavailable { backend: "sqlite", detail: e.to_string() };
             }
             _ => {}
@@ -55,6 +64,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    access: Access,
     options: StoreOptions,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
@@ -68,15 +78,104 @@ struct Inner {
 /// with SQLITE_BUSY without consulting the busy handler, so opening retries for this long.
 const OPEN_PATIENCE: Duration = Duration::from_secs(30);
 
-fn open_connection(path: &Path, options: &StoreOptions) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let unavailable = |e: rusqlite::Error| Error::DatabaseUnavailable { backend: "sqlite", detail: e.to_string() };
-    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+/// How this process reaches the book's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Reads and writes.
+    ReadWrite,
+    /// Reads only: the file (or its folder, for the WAL's shared memory) cannot be written here.
+    ReadOnly,
+    /// Reads only, with SQLite told the file cannot change (`immutable=1`): a WAL book in a folder where
+    /// not even the shared-memory file can be created. Taken only after a plain read-only open failed.
+    Immutable,
+}
+
+/// Creates an empty book file at `path` (and its folder), readable and writable by its owner only
+/// (0600). Returns `false` when a file is there already, which is left as it is.
+pub(crate) fn create_book_file(path: &Path) -> Result<bool> {
+    let cannot = |e: std::io::Error| Error::DatabaseUnavailable {
+        backend: "sqlite",
+        detail: format!("cannot create {}: {e}", path.display()),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(cannot(e)),
+    }
+}
+
+/// `path` as a SQLite URI with `immutable=1`.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.display().to_string().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// How this process can reach the existing book at `path`: read-write if it can write the file and
+/// use its write-ahead log, else read-only, else immutable. Never creates the file.
+pub(crate) fn probe_access(path: &Path, options: &StoreOptions) -> Result<Access> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Err(Error::NotABook(format!("{} is not a file", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::BookNotFound(path.display().to_string()));
+        }
+        Err(e) => {
+            return Err(Error::DatabaseUnavailable { backend: "sqlite", detail: format!("{}: {e}", path.display()) });
+        }
+    }
+    for access in [Access::ReadWrite, Access::ReadOnly, Access::Immutable] {
+        let readable = open_connection(path, options, access).and_then(|conn| {
+            if access == Access::ReadWrite && conn.is_readonly(rusqlite::MAIN_DB).db()? {
+                return Err(Error::BookReadOnly(path.display().to_string()));
+            }
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).db()
+        });
+        match readable {
+            Ok(_) => return Ok(access),
+            Err(Error::NotABook(detail)) => return Err(Error::NotABook(detail)),
+            Err(e) if access == Access::Immutable => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Err(Error::DatabaseUnavailable { backend: "sqlite", detail: format!("{} cannot be read", path.display()) })
+}
+
+fn open_connection(path: &Path, options: &StoreOptions, access: Access) -> Result<Connection> {
+    let unavailable = |e: rusqlite::Error| match map_err(e) {
+        Error::NotABook(detail) => Error::NotABook(detail),
+        other => Error::DatabaseUnavailable { backend: "sqlite", detail: other.to_string() },
+    };
+    let no_mutex = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match access {
+        Access::ReadWrite => Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | no_mutex),
+        Access::ReadOnly => Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | no_mutex),
+        Access::Immutable => Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | no_mutex,
+        ),
+    }
+    .map_err(unavailable)?;
     conn.busy_timeout(options.lock_timeout).map_err(unavailable)?;
+    if access != Access::ReadWrite {
+        return Ok(conn);
+    }
     let deadline = Instant::now() + OPEN_PATIENCE;
     loop {
-        let configured = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+        let configured = ensure_wal(&conn)
             .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
             .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"));
         match configured.db() {
@@ -87,9 +186,28 @@ fn open_connection(path: &Path, options: &StoreOptions) -> Result<Connection> {
             Err(Error::Transient { detail, .. } | Error::Storage { detail, .. }) => {
                 return Err(Error::DatabaseUnavailable { backend: "sqlite", detail });
             }
+            Err(Error::BookReadOnly(_)) => return Err(Error::BookReadOnly(path.display().to_string())),
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Puts the book in WAL mode. Only a new, empty file or a Ledgerdesk book is switched: another
+/// program's database is left exactly as it is (opening then refuses it as `not_a_book`).
+fn ensure_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let ours: bool = conn.query_row(
+        "SELECT count(*) = 0 OR count(*) FILTER (WHERE name = 'schema_migrations') > 0 FROM sqlite_master",
+        [],
+        |row| row.get(0),
+    )?;
+    if ours {
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+    }
+    Ok(())
 }
 
 impl Inner {
@@ -97,7 +215,7 @@ impl Inner {
         let pooled = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
         match pooled {
             Some(conn) => Ok(conn),
-            None => open_connection(&self.path, &self.options),
+            None => open_connection(&self.path, &self.options, self.access),
         }
     }
 
@@ -107,12 +225,13 @@ impl Inner {
 }
 
 impl SqliteStore {
-    /// A store over the file at `path` that has opened no connection yet. `crate::migrate` opens it
-    /// (the schema is checked, and brought up to date, before any other use).
-    pub(crate) fn unopened(path: PathBuf, options: StoreOptions) -> Self {
+    /// A store over the existing file at `path`, reached as `access` says ([`probe_access`]).
+    /// `crate::migrate` opens it: the schema is checked, and brought up to date, before any other use.
+    pub(crate) fn unopened(path: PathBuf, access: Access, options: StoreOptions) -> Self {
         SqliteStore {
             inner: Arc::new(Inner {
                 path,
+                access,
                 options,
                 idle: Mutex::new(Vec::new()),
                 permits: Semaphore::new(options.max_connections.max(1) as usize),
@@ -129,6 +248,11 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Whether this process can only read the book.
+    pub fn is_read_only(&self) -> bool {
+        self.inner.access != Access::ReadWrite
     }
 
     /// Runs `f` on a pooled connection on the blocking pool.
@@ -189,6 +313,9 @@ impl SqliteStore {
         T: Send + 'static,
         F: Fn(&Transaction<'_>) -> Result<T> + Send + Sync + 'static,
     {
+        if matches!(kind, Kind::Write { .. }) && self.is_read_only() {
+            return Err(Error::BookReadOnly(self.inner.path.display().to_string()));
+        }
         let f = Arc::new(f);
         self.inner
             .options
@@ -229,6 +356,10 @@ enum Kind {
 impl Backend for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn read_only(&self) -> bool {
+        self.is_read_only()
     }
 }
 

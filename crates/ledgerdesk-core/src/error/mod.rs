@@ -3,10 +3,11 @@
 //! Each backend maps its driver's errors into this enum (see `db::sqlite` and `db::postgres`), so
 //! callers match on meaning, never on a driver error.
 
+mod codes;
 mod turkish;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ledgerdesk_types::{ErrorBody, License, LicenseStatus, LineError, Localized};
+use ledgerdesk_types::{ErrorBody, License, LicenseStatus, LineError};
 
 /// Result alias for the core library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -14,9 +15,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in a Ledgerdesk guard.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// `--db` / `LEDGERDESK_DB` is neither `sqlite:PATH` nor `postgres://…`.
+    /// `--db` / `LEDGERDESK_DB` is neither `sqlite:PATH` nor `postgres://…` (its password redacted).
     #[error("invalid database URL {0:?}: use sqlite:PATH or postgres://user@host/db")]
     InvalidDatabaseUrl(String),
+    /// There is no book there: no SQLite file, or no Postgres database. Nothing was created.
+    #[error(
+        "there is no book at {0}; nothing was created. Check the path; a new book starts its numbering again at 1, \
+         so create one only on purpose (a file: `ledgerdesk init` or the desktop's New book; Postgres: `createdb`)"
+    )]
+    BookNotFound(String),
+    /// Creating a new book where one exists already.
+    #[error("a book already exists at {0}; open it instead of creating a new one")]
+    BookAlreadyExists(String),
+    /// The file is not a Ledgerdesk book (another kind of file, or a SQLite database of another program).
+    #[error("not a Ledgerdesk book: {0}")]
+    NotABook(String),
+    /// The database refused to change or delete a record that is kept as written.
+    #[error("this record is kept as written and cannot be changed or deleted ({0})")]
+    RecordImmutable(String),
+    /// The book can be read but not written by this user (an archived or read-only file).
+    #[error("the book {0} is read-only here: it can be read, but nothing can be written to it")]
+    BookReadOnly(String),
     /// The database could not be opened or reached.
     #[error("cannot open the {backend} database: {detail}")]
     DatabaseUnavailable {
@@ -84,12 +103,61 @@ pub enum Error {
         customer: String,
     },
     /// A tenant, series or customer with that code exists with other attributes.
-    #[error("{kind} {code:?} already exists with different attributes")]
+    #[error("{kind} {code:?} already exists with a different {}", .fields.join(", "))]
     AlreadyExistsDifferently {
         /// `tenant`, `series` or `customer`.
         kind: &'static str,
         /// Its code.
         code: String,
+        /// The attributes that differ (`name`, `time_zone`, `format`…).
+        fields: Vec<&'static str>,
+    },
+    /// The date is later than the tenant allows (today in its time zone plus its allowance).
+    #[error("issue date {date} is in the future: the latest date this tenant accepts today is {latest}")]
+    IssueDateInFuture {
+        /// The date asked for.
+        date: NaiveDate,
+        /// Today in the tenant's time zone plus its allowance.
+        latest: NaiveDate,
+    },
+    /// The date is before the tenant's books open.
+    #[error(
+        "issue date {date} is before {books_open_from}, when this tenant's books open; an admin can open them earlier"
+    )]
+    IssueDateBeforeBooksOpen {
+        /// The date asked for.
+        date: NaiveDate,
+        /// The first date the books accept.
+        books_open_from: NaiveDate,
+    },
+    /// The books' opening date may only move earlier.
+    #[error("the books open on {current}; they can be opened earlier, never later (asked: {requested})")]
+    BooksOpenMovesEarlierOnly {
+        /// The current opening date.
+        current: NaiveDate,
+        /// The date asked for.
+        requested: NaiveDate,
+    },
+    /// The series was retired: it issues and reserves no more numbers.
+    #[error("series {0:?} is retired: it issues no more numbers")]
+    SeriesRetired(String),
+    /// The template could print a number another series (or an earlier template of this one) prints.
+    #[error(
+        "series {series:?} with template {format:?} could print {example:?}, which {other} can print too; \
+         numbers must be unique in the tenant{}",
+        .proposal.as_ref().map(|p| format!(". A template that cannot collide: {p:?}")).unwrap_or_default()
+    )]
+    SeriesWouldCollide {
+        /// The series being created or changed.
+        series: String,
+        /// Its template.
+        format: String,
+        /// What it collides with, in words: `series "INV"`, or `its own earlier template "…"`.
+        other: String,
+        /// A number both can print.
+        example: String,
+        /// A template for this series that passes the check, when one was found.
+        proposal: Option<String>,
     },
     /// The issue date is before the last issued invoice of the series: numbers must follow dates.
     #[error(
@@ -141,11 +209,17 @@ pub enum Error {
         /// The date asked for.
         issue_date: NaiveDate,
     },
-    /// Another series of the tenant already printed this number: the two templates overlap.
-    #[error(
-        "number {0:?} already exists in another series of this tenant; give each series its own prefix or {{SERIES}}"
-    )]
-    InvoiceNumberTaken(String),
+    /// The number exists already in the tenant: two templates overlap (possible only for series created
+    /// before the collision check).
+    #[error("number {number:?} already exists in {}; nothing was issued", holder_words(.series, .holder))]
+    InvoiceNumberTaken {
+        /// The number.
+        number: String,
+        /// The series that tried to issue it.
+        series: String,
+        /// The series that holds it.
+        holder: String,
+    },
     /// No invoice with that number.
     #[error("invoice {0:?} does not exist")]
     InvoiceNotFound(String),
@@ -246,6 +320,15 @@ pub enum Error {
     },
 }
 
+/// "series X" or "this series itself", for [`Error::InvoiceNumberTaken`].
+fn holder_words(series: &str, holder: &str) -> String {
+    if series == holder {
+        format!("series {holder:?} itself (its template prints the same number in two periods)")
+    } else {
+        format!("series {holder:?} of this tenant; give each series its own prefix or {{SERIES}}")
+    }
+}
+
 impl Error {
     /// [`Error::DatabaseBusy`], as the retry loop names an exhausted write.
     pub fn busy(attempts: u32) -> Self {
@@ -281,60 +364,25 @@ impl Error {
                 | Error::IdempotencyLeaseLost
         )
     }
-}
 
-impl Localized for Error {
-    fn code(&self) -> &str {
-        match self {
-            Error::InvalidDatabaseUrl(_) => "invalid_database_url",
-            Error::DatabaseUnavailable { .. } => "database_unavailable",
-            Error::MigrationChecksumMismatch { .. } => "migration_checksum_mismatch",
-            Error::SchemaTooNew { .. } => "schema_too_new",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::Line(e) => e.code(),
-            Error::SeriesFormatInvalid { .. } => "series_format_invalid",
-            Error::TenantNotFound(_) => "tenant_not_found",
-            Error::SeriesNotFound { .. } => "series_not_found",
-            Error::CustomerNotFound { .. } => "customer_not_found",
-            Error::AlreadyExistsDifferently { .. } => "already_exists_differently",
-            Error::IssueDateOutOfOrder { .. } | Error::IssueDateAfterLaterNumber { .. } => "issue_date_out_of_order",
-            Error::ReservationNotFound(_) => "reservation_not_found",
-            Error::ReservationReleased(_) => "reservation_released",
-            Error::ReservedNumberUnavailable { .. } => "reserved_number_unavailable",
-            Error::ReservationPeriodMismatch { .. } => "reservation_period_mismatch",
-            Error::InvoiceNumberTaken(_) => "invoice_number_taken",
-            Error::InvoiceNotFound(_) => "invoice_not_found",
-            Error::NumberingContention { .. } => "numbering_contention",
-            Error::DatabaseBusy { .. } => "database_busy",
-            Error::InvoiceImmutable => "invoice_immutable",
-            Error::Storage { .. } => "storage_error",
-            Error::Transient { .. } => "database_busy",
-            Error::IdempotencyKeyInvalid(_) => "idempotency_key_invalid",
-            Error::IdempotencyKeyInUse { .. } => "idempotency_key_in_use",
-            Error::IdempotencyKeyReused { .. } => "idempotency_key_reused",
-            Error::IdempotencyLeaseLost => "idempotency_lease_lost",
-            Error::Replayed(body) => &body.code,
-            Error::LicenseNotFound(_) => "license_not_found",
-            Error::LicenseAlreadyActive { .. } => "license_already_active",
-            Error::LicenseStateInvalid { .. } => "license_state_invalid",
-            Error::ExtensionShortens { .. } => "license_extension_shortens",
-            Error::VersionConflict { .. } => "version_conflict",
-        }
-    }
-
-    fn message_tr(&self) -> String {
-        turkish::message(self)
-    }
-
-    fn details(&self) -> Option<String> {
-        match self {
-            Error::InvalidInput { field, .. } => Some((*field).to_owned()),
-            Error::Line(e) => e.details(),
-            Error::Replayed(body) => body.details.clone(),
-            // The license as it is now, so the UI can show what changed.
-            Error::VersionConflict { current, .. } => serde_json::to_string(current).ok(),
-            Error::IdempotencyKeyInUse { locked_until } => Some(locked_until.to_rfc3339()),
-            _ => None,
-        }
+    /// Whether an idempotent command that failed with this error frees its key rather than storing the
+    /// error as the key's answer: a retryable failure, or a request refused as it stands before the book
+    /// decided anything (bad input; a tenant, series or customer that does not exist yet; a date the
+    /// tenant does not accept today). The corrected request, or the same one once the cause is fixed,
+    /// then runs under the same key.
+    pub fn frees_key(&self) -> bool {
+        self.is_retryable()
+            || matches!(
+                self,
+                Error::InvalidInput { .. }
+                    | Error::Line(_)
+                    | Error::TenantNotFound(_)
+                    | Error::SeriesNotFound { .. }
+                    | Error::CustomerNotFound { .. }
+                    | Error::IssueDateInFuture { .. }
+                    | Error::IssueDateBeforeBooksOpen { .. }
+                    | Error::BookNotFound(_)
+                    | Error::BookReadOnly(_)
+            )
     }
 }

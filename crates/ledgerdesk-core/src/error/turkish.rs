@@ -11,6 +11,44 @@ pub(super) fn message(error: &Error) -> String {
         Error::InvalidDatabaseUrl(url) => {
             format!("Geçersiz veritabanı adresi {url:?}: sqlite:YOL veya postgres://kullanıcı@sunucu/vt kullanın")
         }
+        Error::BookNotFound(place) => format!(
+            "{place} konumunda defter yok; hiçbir şey oluşturulmadı. Yolu denetleyin; yeni bir defterde numaralandırma \
+             1'den yeniden başlar, bu yüzden yalnızca bilerek oluşturun (dosya: `ledgerdesk init` veya masaüstünde \
+             Yeni defter; Postgres: `createdb`)"
+        ),
+        Error::BookAlreadyExists(place) => {
+            format!("{place} konumunda zaten bir defter var; yenisini oluşturmak yerine onu açın")
+        }
+        Error::NotABook(detail) => format!("Bir Ledgerdesk defteri değil: {detail}"),
+        Error::RecordImmutable(detail) => {
+            format!("Bu kayıt yazıldığı gibi saklanır; değiştirilemez veya silinemez ({detail})")
+        }
+        Error::BookReadOnly(place) => {
+            format!("{place} defteri burada salt okunur: okunabilir, ancak ona hiçbir şey yazılamaz")
+        }
+        Error::IssueDateInFuture { date, latest } => format!(
+            "Düzenleme tarihi {date} ileride: bu kiracının bugün kabul ettiği en geç tarih {latest}"
+        ),
+        Error::IssueDateBeforeBooksOpen { date, books_open_from } => format!(
+            "Düzenleme tarihi {date}, bu kiracının defterlerinin açıldığı {books_open_from} tarihinden önce; \
+             bir yönetici defterleri daha erken açabilir"
+        ),
+        Error::BooksOpenMovesEarlierOnly { current, requested } => format!(
+            "Defterler {current} tarihinde açılıyor; daha erken açılabilir, asla daha geç değil (istenen: {requested})"
+        ),
+        Error::SeriesRetired(series) => format!("{series:?} serisi kullanımdan kaldırıldı: artık numara vermiyor"),
+        Error::SeriesWouldCollide { series, format, other, example, proposal } => {
+            let other = match other.strip_prefix("series ") {
+                Some(code) => format!("{code} serisi"),
+                None => format!("kendi önceki şablonu {}", other.trim_start_matches("its own earlier template ")),
+            };
+            let proposal =
+                proposal.as_ref().map(|p| format!(". Çakışamayacak bir şablon: {p:?}")).unwrap_or_default();
+            format!(
+                "{format:?} şablonlu {series:?} serisi {example:?} numarasını yazabilir; {other} da bunu yazabilir; \
+                 numaralar kiracı içinde benzersiz olmalıdır{proposal}"
+            )
+        }
         Error::DatabaseUnavailable { backend, detail } => {
             format!("{backend} veritabanı açılamıyor: {detail}")
         }
@@ -32,13 +70,13 @@ pub(super) fn message(error: &Error) -> String {
         Error::CustomerNotFound { tenant, customer } => {
             format!("{tenant:?} kiracısı için {customer:?} müşterisi bulunamadı")
         }
-        Error::AlreadyExistsDifferently { kind, code } => {
+        Error::AlreadyExistsDifferently { kind, code, fields } => {
             let kind = match *kind {
                 "tenant" => "kiracı",
                 "series" => "seri",
                 _ => "müşteri",
             };
-            format!("{code:?} kodlu {kind} farklı özelliklerle zaten mevcut")
+            format!("{code:?} kodlu {kind} farklı bir {} ile zaten mevcut", fields.join(", "))
         }
         Error::IssueDateOutOfOrder { series, issue_date, last_issue_date } => format!(
             "Düzenleme tarihi {issue_date}, {series:?} serisinde son düzenlenen faturanın tarihi olan {last_issue_date} tarihinden önce"
@@ -56,8 +94,13 @@ pub(super) fn message(error: &Error) -> String {
         Error::ReservationPeriodMismatch { reservation, period, issue_date } => format!(
             "Düzenleme tarihi {issue_date}, {reservation} numaralı rezervasyonun {period} döneminin dışında"
         ),
-        Error::InvoiceNumberTaken(number) => format!(
-            "{number:?} numarası bu kiracının başka bir serisinde zaten var; her seriye kendi önekini veya {{SERIES}} verin"
+        Error::InvoiceNumberTaken { number, series, holder } if series == holder => format!(
+            "{number:?} numarası {holder:?} serisinin kendisinde zaten var (şablonu aynı numarayı iki dönemde yazıyor); \
+             hiçbir fatura düzenlenmedi"
+        ),
+        Error::InvoiceNumberTaken { number, holder, .. } => format!(
+            "{number:?} numarası bu kiracının {holder:?} serisinde zaten var; her seriye kendi önekini veya {{SERIES}} \
+             verin; hiçbir fatura düzenlenmedi"
         ),
         Error::InvoiceNotFound(number) => format!("{number:?} numaralı fatura bulunamadı"),
         Error::NumberingContention { attempts } => format!(

@@ -14,7 +14,9 @@
 //!    was taken over while it stalled does nothing: its fence no longer matches (`idempotency_lease_lost`).
 //! 3. A failure the data decided (`license_already_active`, `version_conflict`…) is stored as `failed`
 //!    and replayed. Validation runs before the claim and stores nothing; a retryable failure (contention,
-//!    database down) frees the key so the retry runs again.
+//!    database down) and a request refused as it stands (a tenant, series or customer that does not
+//!    exist yet, a date the tenant does not accept today: [`Error::frees_key`]) free the key, so the
+//!    retry, or the same request once the cause is fixed, runs again.
 //!
 //! Lock order, global: the key row first, then the command's own rows (series → counter, or one license).
 //! The claim transaction touches only the key row.
@@ -238,8 +240,10 @@ pub(crate) async fn execute<L: KeyLedger, C: Command>(
     let held = Held { scope, fence };
     match ledger.apply(&command, Some(&held)).await {
         Ok(value) => Ok(Reply { value, replayed: false }),
-        Err(error) if error.is_retryable() => {
-            // Best effort: if freeing fails too, the lease runs out and the next request takes over.
+        Err(error) if error.frees_key() => {
+            // Retryable, or refused as the request stands (bad input, a lookup that found nothing yet):
+            // nothing is stored, so the same key runs again once the cause is fixed. Best effort: if
+            // freeing fails too, the lease runs out and the next request takes over.
             let _ = ledger.release(&held).await;
             Err(error)
         }

@@ -5,7 +5,7 @@ use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, 
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
-use super::{Invoices, invoice_from, list_sql};
+use super::{Invoices, found, invoice_from, list_sql, tenant_and_filters_sql, validate_list_query};
 use crate::catalog::postgres::tenant_id;
 use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
@@ -13,10 +13,12 @@ use crate::error::{Error, Result};
 
 impl Invoices for PgStore {
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        crate::validate::validate_number(number)?;
         get(self.pool(), tenant, number).await
     }
 
     async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        validate_list_query(tenant, query)?;
         list(self.pool(), tenant, query).await
     }
 }
@@ -46,7 +48,14 @@ type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, 
 
 async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
-    let tenant_id = tenant_id(&mut conn, tenant).await?;
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(tenant_and_filters_sql(|n| format!("${n}"))))
+        .bind(tenant)
+        .bind(&query.series)
+        .bind(&query.customer)
+        .fetch_optional(&mut *conn)
+        .await
+        .db()?;
+    let tenant_id = found(tenant, query, row)?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("${n}"));
     let statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
     let rows = crate::db::postgres::bind_all(statement, params).fetch_all(&mut *conn).await.db()?;

@@ -3,7 +3,7 @@
 use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Invoices, invoice_from, list_sql};
+use super::{Invoices, found, invoice_from, list_sql, tenant_and_filters_sql, validate_list_query};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
@@ -11,11 +11,13 @@ use crate::error::{Error, Result};
 
 impl Invoices for SqliteStore {
     async fn get_invoice(&self, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+        crate::validate::validate_number(number)?;
         let (tenant, number) = (tenant.to_owned(), number.to_owned());
         self.read(move |tx| get(tx, &tenant, &number)).await
     }
 
     async fn list_invoices(&self, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
+        validate_list_query(tenant, query)?;
         let (tenant, query) = (tenant.to_owned(), query.clone());
         self.read(move |tx| list(tx, &tenant, &query)).await
     }
@@ -30,7 +32,13 @@ const GET_SQL: &str = concat!(
 );
 
 fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
-    let tenant_id = tenant_id(tx, tenant)?;
+    let row = tx
+        .query_row(&tenant_and_filters_sql(|n| format!("?{n}")), (tenant, &query.series, &query.customer), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
+        .db()?;
+    let tenant_id = found(tenant, query, row)?;
     let (sql, params) = list_sql(tenant_id, query, |n| format!("?{n}"));
     let mut statement = tx.prepare_cached(&sql).db()?;
     let rows = statement

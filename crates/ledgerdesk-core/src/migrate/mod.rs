@@ -13,15 +13,21 @@ pub mod sqlite;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::{AnyStore, DatabaseUrl, PgStore, SqliteStore, StoreOptions};
+use crate::db::{AnyStore, DatabaseUrl, Opening, PgStore, SqliteStore, StoreOptions};
 use crate::error::{Error, Result};
 
 impl AnyStore {
-    /// Opens (and migrates) the database at `url`.
+    /// Opens (and migrates) the existing book at `url`; a missing one is `book_not_found`, and nothing
+    /// is created.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Self> {
+        AnyStore::open_as(url, options, Opening::Existing).await
+    }
+
+    /// Opens the book at `url`, or creates it, as `opening` says.
+    pub async fn open_as(url: &str, options: StoreOptions, opening: Opening) -> Result<Self> {
         match DatabaseUrl::parse(url)? {
-            DatabaseUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path, options).await?)),
-            DatabaseUrl::Postgres(url) => Ok(AnyStore::Postgres(PgStore::connect(&url, options).await?)),
+            DatabaseUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open_as(path, options, opening).await?)),
+            DatabaseUrl::Postgres(url) => Ok(AnyStore::Postgres(PgStore::connect_as(&url, options, opening).await?)),
         }
     }
 }

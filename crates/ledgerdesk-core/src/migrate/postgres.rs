@@ -1,20 +1,49 @@
 //! Applies the Postgres migrations in one transaction under a transaction-scoped advisory lock, so that
-//! desktops starting together apply each migration once.
+//! desktops starting together apply each migration once. The lock is taken only when a migration is
+//! pending; opening an up-to-date database only reads.
+//!
+//! A Postgres book is a database an administrator created (`createdb`): Ledgerdesk never creates one,
+//! and an empty database is set up on first open. A missing database is `book_not_found`.
 
 use sqlx::PgPool;
 
 use super::{Applied, Migration, pending};
 use crate::db::postgres::PgResultExt;
-use crate::db::{PgStore, StoreOptions};
+use crate::db::{Opening, PgStore, StoreOptions, redact};
 use crate::error::{Error, Result};
 
 impl PgStore {
-    /// Connects to `url` and migrates the database.
+    /// Connects to the existing database at `url` and brings its schema up to date.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self> {
+        PgStore::connect_as(url, options, Opening::Existing).await
+    }
+
+    /// Connects as `opening` says: [`Opening::New`] refuses a database that holds a book already.
+    pub async fn connect_as(url: &str, options: StoreOptions, opening: Opening) -> Result<Self> {
+        options.validate()?;
         let store = PgStore::connect_unmigrated(url, options).await?;
-        store.retried(Error::busy, || run(store.pool())).await?;
+        let applied = store.retried(Error::busy, || read_applied(store.pool())).await?;
+        if opening == Opening::New && applied.is_some() {
+            return Err(Error::BookAlreadyExists(redact(url)));
+        }
+        if !pending(MIGRATIONS, &applied.unwrap_or_default())?.is_empty() {
+            store.retried(Error::busy, || run(store.pool())).await?;
+        }
         Ok(store)
     }
+}
+
+/// The migrations recorded in the database, or `None` when it holds no book yet.
+async fn read_applied(pool: &PgPool) -> Result<Option<Vec<Applied>>> {
+    let mut conn = pool.acquire().await.db()?;
+    let recorded: bool =
+        sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL").fetch_one(&mut *conn).await.db()?;
+    if !recorded {
+        return Ok(None);
+    }
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, checksum FROM schema_migrations").fetch_all(&mut *conn).await.db()?;
+    Ok(Some(rows.into_iter().map(|(version, checksum)| Applied { version, checksum }).collect()))
 }
 
 /// The Postgres migrations, in order.
@@ -28,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "licenses_idempotency",
         sql: include_str!("../../../../migrations/postgres/0002_licenses_idempotency.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "books_and_series",
+        sql: include_str!("../../../../migrations/postgres/0003_books_and_series.sql"),
     },
 ];
 

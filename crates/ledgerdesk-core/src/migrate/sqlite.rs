@@ -7,24 +7,91 @@ use chrono::Utc;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::{Applied, Migration, pending};
-use crate::db::sqlite::SqliteResultExt;
-use crate::db::{SqliteStore, StoreOptions};
+use crate::db::sqlite::{SqliteResultExt, create_book_file, probe_access};
+use crate::db::{Opening, SqliteStore, StoreOptions};
 use crate::error::{Error, Result};
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the SQLite file at `path`.
+    /// Opens the existing book at `path` and brings its schema up to date; a missing file is
+    /// `book_not_found`, and nothing is created.
     pub async fn open(path: impl Into<PathBuf>, options: StoreOptions) -> Result<Self> {
+        SqliteStore::open_as(path, options, Opening::Existing).await
+    }
+
+    /// Opens, or creates, the book at `path` as `opening` says. A created file is mode 0600.
+    pub async fn open_as(path: impl Into<PathBuf>, options: StoreOptions, opening: Opening) -> Result<Self> {
+        options.validate()?;
         let path = path.into();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::DatabaseUnavailable {
-                backend: "sqlite",
-                detail: format!("cannot create {}: {e}", dir.display()),
-            })?;
+        let probed_path = path.clone();
+        let (created, access) = tokio::task::spawn_blocking(move || {
+            let created = opening != Opening::Existing && create_book_file(&probed_path)?;
+            Ok::<_, Error>((created, probe_access(&probed_path, &options)?))
+        })
+        .await
+        .map_err(|e| Error::Storage { backend: "sqlite", detail: format!("worker failed: {e}") })??;
+        let store = SqliteStore::unopened(path, access, options);
+        let place = store.path().display().to_string();
+        // Reading the schema takes no lock a writer holds: opening a book to read never waits behind one.
+        let schema = options.retry.run(Error::busy, || store.with_conn(read_schema)).await?;
+        match (&schema, opening) {
+            (Schema::Empty, Opening::Existing) => {
+                return Err(Error::BookNotFound(format!("{place} (an empty file, not yet a book)")));
+            }
+            (Schema::Ledgerdesk(_), Opening::New) if !created => return Err(Error::BookAlreadyExists(place)),
+            (Schema::Foreign, _) => {
+                return Err(Error::NotABook(format!("{place} is a SQLite database of another program")));
+            }
+            _ => {}
         }
-        let store = SqliteStore::unopened(path, options);
-        options.retry.run(Error::busy, || store.with_conn(run)).await?;
+        let applied = match schema {
+            Schema::Ledgerdesk(applied) => applied,
+            Schema::Empty | Schema::Foreign => Vec::new(),
+        };
+        if !pending(MIGRATIONS, &applied)?.is_empty() {
+            if store.is_read_only() {
+                return Err(Error::BookReadOnly(format!("{place} (its schema needs an upgrade)")));
+            }
+            options.retry.run(Error::busy, || store.with_conn(run)).await?;
+        }
         Ok(store)
     }
+}
+
+/// What a file holds.
+enum Schema {
+    /// No table at all: a new, empty file.
+    Empty,
+    /// A Ledgerdesk book, with the migrations applied to it.
+    Ledgerdesk(Vec<Applied>),
+    /// Tables, but no migration record: another program's database.
+    Foreign,
+}
+
+/// Reads what the file holds, in a read transaction.
+fn read_schema(conn: &mut Connection) -> Result<Schema> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).db()?;
+    let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).db()?;
+    let recorded: i64 = tx
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", [], |r| {
+            r.get(0)
+        })
+        .db()?;
+    if tables == 0 {
+        return Ok(Schema::Empty);
+    }
+    if recorded == 0 {
+        return Ok(Schema::Foreign);
+    }
+    Ok(Schema::Ledgerdesk(applied(&tx)?))
+}
+
+fn applied(tx: &rusqlite::Transaction<'_>) -> Result<Vec<Applied>> {
+    tx.prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+        .db()?
+        .query_map([], |row| Ok(Applied { version: row.get(0)?, checksum: row.get(1)? }))
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()
 }
 
 /// The SQLite migrations, in order.
@@ -35,9 +102,15 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "licenses_idempotency",
         sql: include_str!("../../../../migrations/sqlite/0002_licenses_idempotency.sql"),
     },
+    Migration {
+        version: 3,
+        name: "books_and_series",
+        sql: include_str!("../../../../migrations/sqlite/0003_books_and_series.sql"),
+    },
 ];
 
-/// Brings the database up to date.
+/// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh
+/// file waits, then finds the migrations applied.
 pub fn run(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     tx.execute_batch(
@@ -49,13 +122,7 @@ pub fn run(conn: &mut Connection) -> Result<()> {
          )",
     )
     .db()?;
-    let applied = tx
-        .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
-        .db()?
-        .query_map([], |row| Ok(Applied { version: row.get(0)?, checksum: row.get(1)? }))
-        .db()?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .db()?;
+    let applied = applied(&tx)?;
     for migration in pending(MIGRATIONS, &applied)? {
         tx.execute_batch(migration.sql).db()?;
         tx.execute(

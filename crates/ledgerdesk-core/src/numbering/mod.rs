@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::format::{NumberFormat, period_of};
 use crate::idempotency::Command;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
-use crate::validate::{validate_code, validate_user};
+use crate::validate::{validate_code, validate_date, validate_user};
 
 /// Issuing and reserving numbers, on any database.
 pub trait Numbering: Send + Sync {
@@ -87,6 +87,9 @@ pub fn validate_reservation(request: &ReserveNumbers) -> Result<()> {
     validate_code("tenant", &request.tenant)?;
     validate_code("series", &request.series)?;
     validate_user(&request.user)?;
+    if let Some(date) = request.date {
+        validate_date("date", date)?;
+    }
     if !(1..=MAX_RESERVATION).contains(&request.count) {
         return Err(Error::invalid(
             "count",
@@ -112,6 +115,9 @@ impl Draft {
             validate_code("customer", customer)?;
         }
         validate_user(&request.user)?;
+        if let Some(date) = request.issue_date {
+            validate_date("issue_date", date)?;
+        }
         if request.reserved.is_some_and(|slot| slot.seq < 1) {
             return Err(Error::invalid("seq", "must be 1 or more", "1 veya daha büyük olmalıdır"));
         }
@@ -120,7 +126,8 @@ impl Draft {
     }
 }
 
-/// A series as numbering needs it, loaded inside the issuing transaction.
+/// A series as numbering needs it, with its tenant's date limits, loaded inside the issuing transaction
+/// before any lock is taken.
 #[derive(Debug, Clone)]
 pub(crate) struct SeriesContext {
     pub tenant_id: i64,
@@ -128,30 +135,84 @@ pub(crate) struct SeriesContext {
     pub tenant_code: String,
     pub series_code: String,
     pub time_zone: String,
-    pub format: String,
+    pub books_open_from: NaiveDate,
+    pub future_days_allowed: u32,
     pub reset: ResetPolicy,
+    pub retired: bool,
+    pub last_issue_date: Option<NaiveDate>,
+    /// Its templates, each with the first issue date it prints, oldest first.
+    pub templates: Vec<(NaiveDate, String)>,
 }
 
 impl SeriesContext {
-    /// The requested date, or today in the tenant's time zone.
-    pub fn issue_date(&self, requested: Option<NaiveDate>) -> Result<NaiveDate> {
-        if let Some(date) = requested {
-            return Ok(date);
-        }
-        let zone: chrono_tz::Tz = self.time_zone.parse().map_err(|_| Error::Storage {
+    /// Reads the templates as both twins aggregate them: one `valid_from template` per line.
+    pub fn parse_templates(listed: &str) -> Result<Vec<(NaiveDate, String)>> {
+        let mut templates = listed
+            .lines()
+            .map(|line| {
+                let (from, template) = line.split_once(' ').unwrap_or((line, ""));
+                let from = from.parse().map_err(|_| Error::Storage {
+                    backend: "ledgerdesk",
+                    detail: format!("unreadable template date {from:?}"),
+                })?;
+                Ok((from, template.to_owned()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        templates.sort();
+        Ok(templates)
+    }
+
+    fn today(&self) -> Result<NaiveDate> {
+        let zone = crate::catalog::time_zone(&self.time_zone).map_err(|_| Error::Storage {
             backend: "ledgerdesk",
             detail: format!("tenant {} has an unknown time zone {:?}", self.tenant_code, self.time_zone),
         })?;
-        Ok(Utc::now().with_timezone(&zone).date_naive())
+        Ok(crate::catalog::today_in(zone))
+    }
+
+    /// The requested date, or today in the tenant's time zone.
+    pub fn issue_date(&self, requested: Option<NaiveDate>) -> Result<NaiveDate> {
+        requested.map_or_else(|| self.today(), Ok)
+    }
+
+    /// Admits a date for a new number, before any lock is taken: the series must be in use, and the date
+    /// within the tenant's books (not before they open, not past today plus the allowance).
+    pub fn admit(&self, date: NaiveDate) -> Result<()> {
+        if self.retired {
+            return Err(Error::SeriesRetired(self.series_code.clone()));
+        }
+        let latest = self.today()? + chrono::Days::new(u64::from(self.future_days_allowed));
+        if date > latest {
+            return Err(Error::IssueDateInFuture { date, latest });
+        }
+        if date < self.books_open_from {
+            return Err(Error::IssueDateBeforeBooksOpen { date, books_open_from: self.books_open_from });
+        }
+        Ok(())
     }
 
     pub fn period(&self, date: NaiveDate) -> String {
         period_of(date, self.reset)
     }
 
-    /// The number at `seq` for an invoice dated `date`.
+    /// The number at `seq` for an invoice dated `date`, printed with the template valid on that date.
     pub fn number(&self, date: NaiveDate, seq: i64) -> Result<String> {
-        Ok(NumberFormat::parse(&self.format, self.reset)?.render(date, seq, &self.tenant_code, &self.series_code))
+        let template = self
+            .templates
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= date)
+            .map(|(_, template)| template.as_str())
+            .ok_or_else(|| Error::Storage {
+                backend: "ledgerdesk",
+                detail: format!("series {} has no template for {date}", self.series_code),
+            })?;
+        Ok(NumberFormat::parse(template, self.reset)?.render(date, seq, &self.tenant_code, &self.series_code))
+    }
+
+    /// The error for a number that exists already, held by series `holder`.
+    pub fn number_taken(&self, number: &str, holder: String) -> Error {
+        Error::InvoiceNumberTaken { number: number.to_owned(), series: self.series_code.clone(), holder }
     }
 
     pub fn out_of_order(&self, issue_date: NaiveDate, last_issue_date: NaiveDate) -> Error {

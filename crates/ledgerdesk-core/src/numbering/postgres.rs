@@ -37,12 +37,17 @@ impl Numbering for PgStore {
     }
 }
 
-/// tenant id, time zone, then the series' id, format and reset policy (NULL when it does not exist).
-type SeriesRow = (i64, String, Option<i64>, Option<String>, Option<String>);
+/// The tenant's id, time zone and date limits, then the series' id, reset policy, retirement, last issue
+/// date and templates (NULL when the series does not exist).
+type SeriesRow =
+    (i64, String, NaiveDate, i32, Option<i64>, Option<String>, Option<bool>, Option<NaiveDate>, Option<String>);
 
 pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &str) -> Result<SeriesContext> {
     let row: Option<SeriesRow> = sqlx::query_as(
-        "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
+        "SELECT t.id, t.time_zone, t.books_open_from, t.future_days_allowed,
+                s.id, s.reset_policy, s.retired_at IS NOT NULL, s.last_issue_date,
+                (SELECT string_agg(to_char(valid_from, 'YYYY-MM-DD') || ' ' || format, E'\\n')
+                   FROM series_formats f WHERE f.series_id = s.id)
            FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = $2
           WHERE t.code = $1",
     )
@@ -52,7 +57,8 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
     .await
     .db()?;
     let row = row.ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
-    let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
+    let (tenant_id, time_zone, books_open_from, future_days, series_id, reset, retired, last, templates) = row;
+    let (Some(series_id), Some(reset), Some(retired), Some(templates)) = (series_id, reset, retired, templates) else {
         return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
@@ -61,9 +67,26 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
         tenant_code: tenant.to_owned(),
         series_code: series.to_owned(),
         time_zone,
-        format,
+        books_open_from,
+        future_days_allowed: future_days.unsigned_abs(),
         reset: crate::catalog::reset_policy(&reset)?,
+        retired,
+        last_issue_date: last,
+        templates: SeriesContext::parse_templates(&templates)?,
     })
+}
+
+/// The series that holds `number` already.
+async fn holder_of(conn: &mut PgConnection, series: &SeriesContext, number: &str) -> Result<String> {
+    sqlx::query_scalar(
+        "SELECT s.code FROM invoices i JOIN invoice_series s ON s.id = i.series_id
+          WHERE i.tenant_id = $1 AND i.number = $2",
+    )
+    .bind(series.tenant_id)
+    .bind(number)
+    .fetch_one(conn)
+    .await
+    .db()
 }
 
 async fn customer_id(conn: &mut PgConnection, series: &SeriesContext, code: &str) -> Result<i64> {
@@ -191,6 +214,7 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
         None => None,
     };
     let date = series.issue_date(request.issue_date)?;
+    series.admit(date)?;
     let period = series.period(date);
 
     // Locks from here on: series row, then counter row, both held until commit, which comes after the
@@ -204,11 +228,14 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     // The invoice and all its lines in one statement: the last round trip before commit.
     let column =
         |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
-    let id: i64 = sqlx::query_scalar(
+    // A number another series printed already inserts nothing (and so no lines), rather than abort the
+    // transaction, so the holder can be named.
+    let id: Option<i64> = sqlx::query_scalar(
         "WITH invoice AS (
              INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
                                    net_total, tax_total, total, reservation_id, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (tenant_id, number) DO NOTHING
              RETURNING id
          ), lines AS (
              INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
@@ -240,15 +267,12 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     .bind(column(|l| l.tax_rate))
     .bind(column(|l| l.net_amount))
     .bind(column(|l| l.tax_amount))
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
-    .map_err(|e| match &e {
-        // Another series of the tenant already printed this number.
-        sqlx::Error::Database(db) if db.constraint() == Some("invoices_tenant_id_number_key") => {
-            Error::InvoiceNumberTaken(placement.number.clone())
-        }
-        _ => crate::db::postgres::map_err(e),
-    })?;
+    .db()?;
+    let Some(id) = id else {
+        return Err(series.number_taken(&placement.number, holder_of(conn, &series, &placement.number).await?));
+    };
     Ok(draft.issued(series, placement, id))
 }
 
@@ -256,6 +280,18 @@ async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation>
     let mut tx = pool.begin().await.db()?;
     let series = load_series(&mut tx, &request.tenant, &request.series).await?;
     let date = series.issue_date(request.date)?;
+    series.admit(date)?;
+    // Numbers follow dates for reserved blocks too: the series row is locked (series → counter, as an
+    // issue takes them) and its last issue date read under that lock.
+    let last: Option<NaiveDate> =
+        sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(series.series_id)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+    if let Some(last) = last.filter(|last| date < *last) {
+        return Err(series.out_of_order(date, last));
+    }
     let period = series.period(date);
     let first_seq = take_positions(&mut tx, &series, &period, request.count).await?;
     let last_seq = first_seq + request.count - 1;

@@ -41,40 +41,25 @@ impl Numbering for SqliteStore {
     }
 }
 
-/// A unique violation on `(tenant, number)`: another series of the tenant already printed this number.
-fn number_taken_or(e: rusqlite::Error, number: &str) -> Error {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, Some(message))
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                && message.contains("invoices.tenant_id, invoices.number") =>
-        {
-            Error::InvoiceNumberTaken(number.to_owned())
-        }
-        _ => crate::db::sqlite::map_err(e),
-    }
-}
-
 pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> Result<SeriesContext> {
-    let row = tx
+    type Row =
+        (i64, String, NaiveDate, u32, Option<i64>, Option<String>, Option<bool>, Option<NaiveDate>, Option<String>);
+    let row: Row = tx
         .query_row(
-            "SELECT t.id, t.time_zone, s.id, s.format, s.reset_policy
+            "SELECT t.id, t.time_zone, t.books_open_from, t.future_days_allowed,
+                    s.id, s.reset_policy, s.retired_at IS NOT NULL, s.last_issue_date,
+                    (SELECT group_concat(valid_from || ' ' || format, char(10))
+                       FROM series_formats f WHERE f.series_id = s.id)
                FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = ?2
               WHERE t.code = ?1",
             (tenant, series),
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            },
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
         )
         .optional()
         .db()?
         .ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
-    let (tenant_id, time_zone, Some(series_id), Some(format), Some(reset)) = row else {
+    let (tenant_id, time_zone, books_open_from, future_days_allowed, series_id, reset, retired, last, templates) = row;
+    let (Some(series_id), Some(reset), Some(retired), Some(templates)) = (series_id, reset, retired, templates) else {
         return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
@@ -83,9 +68,24 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
         tenant_code: tenant.to_owned(),
         series_code: series.to_owned(),
         time_zone,
-        format,
+        books_open_from,
+        future_days_allowed,
         reset: crate::catalog::reset_policy(&reset)?,
+        retired,
+        last_issue_date: last,
+        templates: SeriesContext::parse_templates(&templates)?,
     })
+}
+
+/// The series that holds `number` already.
+fn holder_of(tx: &Transaction<'_>, series: &SeriesContext, number: &str) -> Result<String> {
+    tx.query_row(
+        "SELECT s.code FROM invoices i JOIN invoice_series s ON s.id = i.series_id
+          WHERE i.tenant_id = ?1 AND i.number = ?2",
+        (series.tenant_id, number),
+        |r| r.get(0),
+    )
+    .db()
 }
 
 fn customer_id(tx: &Transaction<'_>, series: &SeriesContext, code: &str) -> Result<i64> {
@@ -185,6 +185,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     let series = load_series(tx, &request.tenant, &request.series)?;
     let customer = request.customer.as_deref().map(|code| customer_id(tx, &series, code)).transpose()?;
     let date = series.issue_date(request.issue_date)?;
+    series.admit(date)?;
     let period = series.period(date);
 
     // Locks from here on: series row, then counter row.
@@ -197,11 +198,12 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     };
     let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
-    let id: i64 = tx
+    let id: Option<i64> = tx
         .query_row(
             "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
                                    net_total, tax_total, total, reservation_id, created_by, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (tenant_id, number) DO NOTHING
              RETURNING id",
             rusqlite::params![
                 series.tenant_id,
@@ -221,7 +223,11 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
             ],
             |r| r.get(0),
         )
-        .map_err(|e| number_taken_or(e, &placement.number))?;
+        .optional()
+        .db()?;
+    let Some(id) = id else {
+        return Err(series.number_taken(&placement.number, holder_of(tx, &series, &placement.number)?));
+    };
     let mut insert_line = tx
         .prepare_cached(
             "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
@@ -249,6 +255,11 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
 fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation> {
     let series = load_series(tx, &request.tenant, &request.series)?;
     let date = series.issue_date(request.date)?;
+    series.admit(date)?;
+    // Numbers follow dates for reserved blocks too; BEGIN IMMEDIATE keeps the last issue date still.
+    if let Some(last) = series.last_issue_date.filter(|last| date < *last) {
+        return Err(series.out_of_order(date, last));
+    }
     let period = series.period(date);
     let first_seq = take_positions(tx, &series, &period, request.count)?;
     let last_seq = first_seq + request.count - 1;

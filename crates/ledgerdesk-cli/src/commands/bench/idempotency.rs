@@ -9,14 +9,14 @@ use std::time::Instant;
 
 use chrono::{Duration, Utc};
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Result, StoreOptions};
+use ledgerdesk_core::{Error, NewSeries, Result};
 use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus, ResetPolicy};
 use serde::Serialize;
 
 use super::Phase;
 use super::numbering::sample_invoice;
 use crate::args::Cli;
-use crate::output;
+use crate::output::{self, Outcome};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -81,22 +81,22 @@ fn license(tenant: &str, holder: String) -> AssignLicense {
     }
 }
 
-pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<()> {
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
     if !(1..=256).contains(&concurrency) || count < 1 {
         return Err(Error::invalid(
             "concurrency",
             "--concurrency must be from 1 to 256 and --count at least 1",
             "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
-        ));
+        )
+        .into());
     }
-    let store =
-        AnyStore::open(url, StoreOptions { max_connections: concurrency + 2, ..StoreOptions::default() }).await?;
+    let store = super::open_scratch(url, concurrency + 2).await?;
     let tenant = format!("BENCHKEY{}", Utc::now().format("%Y%m%d%H%M%S%3f"));
-    store.add_tenant(NewTenant { code: tenant.clone(), name: "Benchmark".into(), time_zone: "UTC".into() }).await?;
+    super::scratch_tenant(&store, &tenant, "Benchmark").await?;
     let series = NewSeries {
         tenant: tenant.clone(),
         code: "INV".into(),
-        format: "{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into(),
+        format: Some("{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into()),
         reset: ResetPolicy::Monthly,
     };
     store.add_series(series).await?;
@@ -151,7 +151,7 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<(
         license_with_key,
         verified,
     };
-    output::print(cli.json, &report, |r| {
+    output::read(cli.json, &report, |r| {
         let row =
             |name: &str, p: &Phase| format!("{name:<22} {:>8.1}  {:>8.2}  {:>8.2}", p.per_second, p.p50_ms, p.p99_ms);
         [
@@ -179,10 +179,10 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<(
             ),
         ]
         .join("\n")
-    });
+    })?;
     if verified {
         Ok(())
     } else {
-        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's effects do not add up".into() })
+        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's effects do not add up".into() }.into())
     }
 }

@@ -10,14 +10,14 @@ use std::time::Instant;
 
 use chrono::Utc;
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, StoreOptions};
+use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, Result};
 use ledgerdesk_types::{Currency, InvoiceListQuery, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::Phase;
 use crate::args::Cli;
-use crate::output;
+use crate::output::{self, Outcome};
 
 const TENANT: &str = "BENCHLIST";
 const SEEDERS: u32 = 8;
@@ -35,11 +35,11 @@ struct Report {
 
 /// Issues invoices until the BENCHLIST book holds `wanted`; returns how many it holds.
 async fn fill(store: &AnyStore, wanted: i64) -> Result<i64> {
-    store.add_tenant(NewTenant { code: TENANT.into(), name: "List benchmark".into(), time_zone: "UTC".into() }).await?;
+    super::scratch_tenant(store, TENANT, "List benchmark").await?;
     let series = NewSeries {
         tenant: TENANT.into(),
         code: "INV".into(),
-        format: "INV-{SEQ:7}".into(),
+        format: Some("INV-{SEQ:7}".into()),
         reset: ResetPolicy::Never,
     };
     store.add_series(series).await?;
@@ -96,12 +96,12 @@ where
     Ok(Phase::of(latencies, started.elapsed()))
 }
 
-pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Result<()> {
-    let store = AnyStore::open(url, StoreOptions { max_connections: SEEDERS + 2, ..StoreOptions::default() }).await?;
+pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
+    let store = super::open_scratch(url, SEEDERS + 2).await?;
     let held = fill(&store, i64::from(invoices)).await?;
     let newest = store.list_invoices(TENANT, &InvoiceListQuery::default()).await?;
     let Some(top) = newest.first().cloned() else {
-        return Err(Error::InvoiceNotFound("any invoice of BENCHLIST".into()));
+        return Err(Error::InvoiceNotFound("any invoice of BENCHLIST".into()).into());
     };
     let period = top.period.clone();
 
@@ -143,7 +143,7 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Result<()> 
         filtered_page,
     };
     let row = |name: &str, p: &Phase| format!("{name:<28} {:>8.3}  {:>8.3}", p.p50_ms, p.p99_ms);
-    output::print(cli.json, &report, |r| {
+    output::read(cli.json, &report, |r| {
         [
             format!("bench list: {} with {} invoices, {pages} pages per phase, 50 rows a page", r.backend, r.invoices),
             "phase                          p50 ms    p99 ms".into(),
@@ -154,6 +154,5 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Result<()> 
             format!("first page / baseline (p50): {:.2}x", r.first_page_p50_ratio),
         ]
         .join("\n")
-    });
-    Ok(())
+    })
 }

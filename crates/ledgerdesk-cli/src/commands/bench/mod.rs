@@ -7,10 +7,29 @@ mod numbering;
 
 use std::time::Duration;
 
-use ledgerdesk_core::Result;
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, NewTenant, Opening, Result, StoreOptions};
 use serde::Serialize;
 
 use crate::args::{BenchCommand, Cli};
+use crate::output::Outcome;
+
+/// The book a benchmark writes into: pointed at a scratch book, which it creates if there is none.
+async fn open_scratch(url: &str, max_connections: u32) -> Result<AnyStore> {
+    AnyStore::open_as(url, StoreOptions { max_connections, ..StoreOptions::default() }, Opening::CreateIfMissing).await
+}
+
+/// Adds the benchmark's own tenant `code`, in UTC.
+async fn scratch_tenant(store: &AnyStore, code: &str, name: &str) -> Result<()> {
+    let tenant = NewTenant {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        time_zone: "UTC".into(),
+        books_open_from: None,
+        future_days_allowed: None,
+    };
+    store.add_tenant(tenant).await.map(drop)
+}
 
 /// Throughput and latency of one measured phase.
 #[derive(Debug, Serialize)]
@@ -46,7 +65,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     sorted[index].as_secs_f64() * 1_000.0
 }
 
-pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Result<()> {
+pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
     match *command {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,

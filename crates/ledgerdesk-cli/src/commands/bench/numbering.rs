@@ -7,14 +7,14 @@ use std::time::Instant;
 
 use chrono::Utc;
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, NewTenant, Result, StoreOptions};
+use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, Result};
 use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::Phase;
 use crate::args::Cli;
-use crate::output;
+use crate::output::{self, Outcome};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -92,22 +92,22 @@ pub(super) fn sample_invoice(tenant: &str) -> IssueInvoice {
     }
 }
 
-pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<()> {
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
     if !(1..=256).contains(&concurrency) || count < 1 {
         return Err(Error::invalid(
             "concurrency",
             "--concurrency must be from 1 to 256 and --count at least 1",
             "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
-        ));
+        )
+        .into());
     }
-    let options = StoreOptions { max_connections: concurrency + 2, ..StoreOptions::default() };
-    let store = AnyStore::open(url, options).await?;
+    let store = super::open_scratch(url, concurrency + 2).await?;
     let tenant = format!("BENCH{}", Utc::now().format("%Y%m%d%H%M%S%3f"));
-    store.add_tenant(NewTenant { code: tenant.clone(), name: "Benchmark".into(), time_zone: "UTC".into() }).await?;
+    super::scratch_tenant(&store, &tenant, "Benchmark").await?;
     for (code, format, reset) in
         [("INV", "{YYYY}{MM}-{SEQ:5}-{SUFFIX}", ResetPolicy::Monthly), ("RAW", "RAW-{SEQ:8}", ResetPolicy::Never)]
     {
-        let series = NewSeries { tenant: tenant.clone(), code: code.into(), format: format.into(), reset };
+        let series = NewSeries { tenant: tenant.clone(), code: code.into(), format: Some(format.into()), reset };
         store.add_series(series).await?;
     }
 
@@ -127,7 +127,7 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<(
         invoice_issue,
         audit_clean,
     };
-    output::print(cli.json, &report, |r| {
+    output::read(cli.json, &report, |r| {
         format!(
             "bench numbering: {} at concurrency {}, {} operations per phase (tenant {tenant})\n\
              phase            ops/s     p50 ms    p99 ms\n\
@@ -148,10 +148,11 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Result<(
             r.p99_ratio,
             if r.audit_clean { "clean, every number issued once" } else { "BROKEN" }
         )
-    });
+    })?;
     if audit_clean {
         Ok(())
     } else {
-        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's numbering audit is not clean".into() })
+        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's numbering audit is not clean".into() }
+            .into())
     }
 }

@@ -7,6 +7,8 @@
 //! The number must identify the invoice within the tenant, so a template must carry every part of the
 //! period its series resets on: a monthly series needs a year and `{MM}`, a yearly series a year.
 
+pub mod overlap;
+
 use chrono::{Datelike, NaiveDate};
 use ledgerdesk_types::ResetPolicy;
 
@@ -45,7 +47,7 @@ fn format_error(format: &str, reason: &str, reason_tr: &str) -> Error {
 impl NumberFormat {
     /// Parses `template` and checks that it suits `policy`.
     pub fn parse(template: &str, policy: ResetPolicy) -> Result<Self> {
-        if template.len() > 64 {
+        if template.chars().count() > 64 {
             return Err(format_error(template, "longer than 64 characters", "64 karakterden uzun"));
         }
         let mut parts = Vec::new();
