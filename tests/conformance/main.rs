@@ -3,11 +3,14 @@
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
 mod fixtures;
+mod http;
 mod idempotency;
+mod inbound;
 mod licenses;
 mod mistakes;
 mod money;
 mod numbering;
+mod outbound;
 mod processes;
 mod reservations;
 mod schema;
@@ -70,4 +73,13 @@ conformance! {
     mistakes::series_retire_and_change_template_from_the_next_period,
     mistakes::control_characters_and_long_text_are_refused,
     mistakes::a_lookup_that_fails_does_not_stick_to_its_key,
+    inbound::twenty_concurrent_deliveries_record_one_payment,
+    inbound::hostile_requests_are_refused_recorded_and_never_applied,
+    inbound::payments_add_up_and_a_failed_event_is_applied_again,
+    outbound::a_change_writes_its_event_in_its_own_transaction,
+    outbound::a_failing_endpoint_is_retried_under_one_webhook_id,
+    outbound::an_endpoint_that_keeps_failing_is_given_up_then_redelivered,
+    outbound::gone_disables_the_endpoint_until_it_is_enabled,
+    outbound::a_rotated_secret_signs_beside_the_old_one,
+    outbound::two_worker_processes_lose_nothing_when_one_is_killed,
 }

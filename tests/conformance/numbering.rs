@@ -48,19 +48,7 @@ pub async fn failed_issue_consumes_no_number(kind: Kind) {
     seed(&store, "ACME").await;
     // A real database failure after the number is taken: a trigger on the line insert, which runs
     // after the counter update in the same transaction.
-    let trigger = match kind {
-        Kind::Sqlite => {
-            "CREATE TRIGGER explode BEFORE INSERT ON invoice_lines WHEN NEW.description = 'EXPLODE'
-             BEGIN SELECT RAISE(ABORT, 'line refused by test trigger'); END;"
-        }
-        Kind::Postgres => {
-            "CREATE FUNCTION explode() RETURNS trigger LANGUAGE plpgsql AS $$
-             BEGIN RAISE EXCEPTION 'line refused by test trigger'; END; $$;
-             CREATE TRIGGER explode BEFORE INSERT ON invoice_lines FOR EACH ROW
-             WHEN (NEW.description = 'EXPLODE') EXECUTE FUNCTION explode();"
-        }
-    };
-    db.execute(trigger).await.expect("install the failing trigger");
+    db.refuse_exploding_lines().await;
 
     let first = store.issue_invoice(invoice("ACME", date(2026, 11, 2))).await.expect("first");
     assert_eq!(first.number, "202611-00001-ACME");

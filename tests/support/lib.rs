@@ -120,6 +120,24 @@ impl TestDb {
         }
     }
 
+    /// Installs a trigger that refuses any invoice line described `EXPLODE`: a real database failure
+    /// late in an issue's transaction, after its number is taken.
+    pub async fn refuse_exploding_lines(&self) {
+        let trigger = match self.kind {
+            Kind::Sqlite => {
+                "CREATE TRIGGER explode BEFORE INSERT ON invoice_lines WHEN NEW.description = 'EXPLODE'
+                 BEGIN SELECT RAISE(ABORT, 'line refused by test trigger'); END;"
+            }
+            Kind::Postgres => {
+                "CREATE FUNCTION explode() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN RAISE EXCEPTION 'line refused by test trigger'; END; $$;
+                 CREATE TRIGGER explode BEFORE INSERT ON invoice_lines FOR EACH ROW
+                 WHEN (NEW.description = 'EXPLODE') EXECUTE FUNCTION explode();"
+            }
+        };
+        self.execute(trigger).await.expect("install the failing trigger");
+    }
+
     /// The one integer `sql` selects, read from outside the store.
     pub async fn count(&self, sql: &str) -> i64 {
         match self.kind {

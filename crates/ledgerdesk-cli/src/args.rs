@@ -57,6 +57,9 @@ pub enum Command {
     /// Idempotency records: browse and purge.
     #[command(subcommand)]
     Idempotency(IdempotencyCommand),
+    /// Webhooks: sources and the receiver (inbound), endpoints and delivery (outbound), records.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Benchmarks against a raw baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -430,6 +433,228 @@ pub enum IdempotencyCommand {
         /// Rows deleted per transaction.
         #[arg(long, default_value_t = ledgerdesk_core::idempotency::PURGE_BATCH)]
         batch_size: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Senders of inbound webhooks.
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Receivers of outbound webhooks.
+    #[command(subcommand)]
+    Endpoint(EndpointCommand),
+    /// Receive webhooks over HTTP at POST /webhooks/{tenant}/{source} until stopped (Ctrl-C).
+    Serve {
+        /// Address to listen on; use 127.0.0.1 unless a proxy in front of it terminates TLS.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// Largest body accepted, in bytes (larger: 413).
+        #[arg(long, default_value_t = 256 * 1024)]
+        max_body_bytes: usize,
+        /// Seconds a webhook-timestamp may be from now, either way.
+        #[arg(long, default_value_t = 300)]
+        tolerance_secs: u32,
+    },
+    /// Deliver due outbound messages until stopped (Ctrl-C), or with --once until none is due.
+    Deliver {
+        /// Deliver what is due now, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Delays before each retry [default: 1m,2m,4m,8m,16m].
+        #[arg(long)]
+        retry_schedule: Option<String>,
+        /// Seconds a claimed message is held (at least the timeouts plus 5).
+        #[arg(long, default_value_t = 60)]
+        lease_secs: u64,
+        /// Seconds to wait for a connection.
+        #[arg(long, default_value_t = 5)]
+        http_connect_timeout_secs: u64,
+        /// Seconds an attempt may take in all.
+        #[arg(long, default_value_t = 15)]
+        http_timeout_secs: u64,
+        /// Milliseconds between polls when nothing is due.
+        #[arg(long, default_value_t = 1000)]
+        poll_ms: u64,
+        /// Messages claimed at once.
+        #[arg(long, default_value_t = 16)]
+        batch: u32,
+    },
+    /// Send an outbound message again, now, from the start of the schedule.
+    Redeliver {
+        #[arg(long)]
+        tenant: String,
+        /// Message id.
+        message: i64,
+    },
+    /// Apply a failed inbound event again, its cause fixed.
+    Reapply {
+        #[arg(long)]
+        tenant: String,
+        /// Event id.
+        event: i64,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Inbound events, newest first.
+    Events {
+        #[arg(long)]
+        tenant: String,
+        /// applied, failed or ignored.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this event type.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One inbound event with its payload, headers and effect.
+    Event {
+        #[arg(long)]
+        tenant: String,
+        /// Event id.
+        event: i64,
+    },
+    /// Outbound messages, newest first.
+    Messages {
+        #[arg(long)]
+        tenant: String,
+        /// pending, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this event type.
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Only this endpoint (id).
+        #[arg(long)]
+        endpoint: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One outbound message with every attempt.
+    Message {
+        #[arg(long)]
+        tenant: String,
+        /// Message id.
+        message: i64,
+    },
+    /// Refused inbound requests, newest first.
+    Rejections {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Duplicates suppressed, signatures rejected, deliveries pending, delivered and failed.
+    Counters {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Delete old records in batches: inbound events and rejections past the senders' retry horizon,
+    /// delivered messages past their retention (failed ones stay).
+    Purge {
+        /// Days inbound events are kept (at least as long as senders retry).
+        #[arg(long, default_value_t = 7)]
+        inbound_days: u32,
+        /// Days delivered messages are kept.
+        #[arg(long, default_value_t = 30)]
+        delivered_days: u32,
+        /// Rows deleted per transaction.
+        #[arg(long, default_value_t = 1_000)]
+        batch_size: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Register a sender; without --secret one is generated and printed once.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        /// Its name: the last part of its URL, /webhooks/{tenant}/{name}.
+        #[arg(long)]
+        name: String,
+        /// whsec_… (the sender's signing secret).
+        #[arg(long)]
+        secret: Option<String>,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Give a sender a new secret; the older ones keep verifying for the overlap.
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        secret: Option<String>,
+        /// Hours the older secrets keep verifying.
+        #[arg(long, default_value_t = 24)]
+        overlap_hours: u32,
+    },
+    /// The senders of a tenant.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointCommand {
+    /// Add a receiver; without --secret one is generated and printed once.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        /// http:// or https:// URL.
+        #[arg(long)]
+        url: String,
+        /// Event types or patterns, comma-separated (invoice.issued,license.*).
+        #[arg(long, default_value = "*", value_delimiter = ',')]
+        events: Vec<String>,
+        /// whsec_….
+        #[arg(long)]
+        secret: Option<String>,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Stop delivering to an endpoint (its messages wait).
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Deliver to an endpoint again.
+    Enable {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Give an endpoint a new secret; both sign during the overlap.
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        secret: Option<String>,
+        /// Hours the older secrets keep signing.
+        #[arg(long, default_value_t = 24)]
+        overlap_hours: u32,
+    },
+    /// The endpoints of a tenant.
+    List {
+        #[arg(long)]
+        tenant: String,
     },
 }
 

@@ -15,6 +15,9 @@
 //! - [`continuity`]: the continuity audit ([`Continuity`]).
 //! - [`idempotency`]: idempotency keys: claim, fence, replay, purge ([`Keys`]).
 //! - [`licenses`]: one ACTIVE license per holder, optimistic concurrency ([`Licenses`]).
+//! - [`payments`]: payments against invoices, never past their total.
+//! - [`webhooks`]: inbound events recorded once ([`WebhookInbox`]), outbound messages delivered at
+//!   least once from a transactional outbox ([`WebhookOutbox`]), Standard Webhooks signatures.
 //!
 //! Plumbing and leaves:
 //! - [`db`]: connections, pooling, transactions, retries, error mapping, [`AnyStore`]; no guard.
@@ -51,8 +54,10 @@ pub mod licenses;
 pub mod migrate;
 pub mod model;
 pub mod numbering;
+pub mod payments;
 pub mod store;
 pub mod validate;
+pub mod webhooks;
 
 pub use catalog::Catalog;
 pub use continuity::Continuity;
@@ -68,3 +73,5 @@ pub use licenses::Licenses;
 pub use model::*;
 pub use numbering::Numbering;
 pub use store::{Store, prelude};
+pub use webhooks::inbound::WebhookInbox;
+pub use webhooks::outbound::WebhookOutbox;

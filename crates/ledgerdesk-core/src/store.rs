@@ -7,7 +7,8 @@
 //! - [`Invoices`]: reading invoices back (`invoices/`);
 //! - [`Continuity`]: the continuity audit (`continuity/`);
 //! - [`Keys`]: idempotency records (`idempotency/`);
-//! - [`Licenses`]: licenses (`licenses/`).
+//! - [`Licenses`]: licenses (`licenses/`);
+//! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`).
 //!
 //! Implementations, one line each: [`SqliteStore`](crate::SqliteStore) (offline, one file),
 //! [`PgStore`](crate::PgStore) (connected, one shared Postgres), [`AnyStore`](crate::AnyStore) (either,
@@ -20,12 +21,20 @@ use crate::idempotency::Keys;
 use crate::invoices::Invoices;
 use crate::licenses::Licenses;
 use crate::numbering::Numbering;
+use crate::webhooks::inbound::WebhookInbox;
+use crate::webhooks::outbound::WebhookOutbox;
 
 /// Everything the guards promise, on any database. Every method is one transaction: it takes effect
 /// whole or not at all.
-pub trait Store: Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses {}
+pub trait Store:
+    Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses + WebhookInbox + WebhookOutbox
+{
+}
 
-impl<T> Store for T where T: Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses {}
+impl<T> Store for T where
+    T: Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses + WebhookInbox + WebhookOutbox
+{
+}
 
 /// The traits a caller needs in scope to call any store method: `use ledgerdesk_core::prelude::*;`.
 pub mod prelude {
@@ -37,4 +46,6 @@ pub mod prelude {
     pub use crate::invoices::Invoices;
     pub use crate::licenses::Licenses;
     pub use crate::numbering::Numbering;
+    pub use crate::webhooks::inbound::WebhookInbox;
+    pub use crate::webhooks::outbound::WebhookOutbox;
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Localized;
 use crate::money::{Currency, round_money};
+use crate::payment::{Payment, PaymentStatus};
 
 /// Largest number of decimal places accepted in a quantity or a unit price.
 pub const MAX_INPUT_SCALE: u32 = 6;
@@ -246,6 +247,15 @@ pub struct IssuedInvoice {
     pub created_at: DateTime<Utc>,
     /// The lines.
     pub lines: Vec<InvoiceLine>,
+    /// What has been paid of `total`.
+    #[serde(default)]
+    pub paid_total: Decimal,
+    /// Open, partially paid or paid.
+    #[serde(default)]
+    pub payment_status: PaymentStatus,
+    /// The payments recorded against it, oldest first.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
 }
 
 /// One row of the invoice list.
@@ -269,6 +279,9 @@ pub struct InvoiceSummary {
     pub currency: Currency,
     /// Amount due.
     pub total: Decimal,
+    /// Open, partially paid or paid.
+    #[serde(default)]
+    pub payment_status: PaymentStatus,
 }
 
 /// Which invoices to list; newest first, one page at a time.

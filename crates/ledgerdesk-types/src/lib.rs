@@ -13,6 +13,8 @@
 //! - [`idempotency`]: idempotency records and the reply of an idempotent command.
 //! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
 //! - [`text`]: text from outside read strictly: plain decimals, no control characters, shortened echoes.
+//! - [`payment`]: payments and an invoice's payment status.
+//! - [`webhook`]: webhook sources, endpoints, inbound events, outbound messages and their attempts.
 #![deny(missing_docs)]
 
 pub mod api;
@@ -22,8 +24,11 @@ pub mod idempotency;
 pub mod invoice;
 pub mod license;
 pub mod money;
+mod named;
 pub mod numbering;
+pub mod payment;
 pub mod text;
+pub mod webhook;
 
 pub use error::{ErrorBody, Localized};
 pub use idempotency::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged, Reply};
@@ -34,3 +39,8 @@ pub use license::{
 };
 pub use money::{Currency, round_money};
 pub use numbering::{NumberingAudit, ResetPolicy};
+pub use payment::{Payment, PaymentStatus};
+pub use webhook::{
+    Attempt, AttemptOutcome, Endpoint, InboundEvent, InboundStatus, MessageStatus, OutboundMessage, Rejection, Source,
+    WebhookCounters, WebhookQuery, WithSecret,
+};

@@ -94,6 +94,21 @@ fn describe(invoice: &IssuedInvoice) -> String {
             line.tax_amount
         ));
     }
+    text.push_str(&format!(
+        "\n  {}: paid {} of {} {}",
+        invoice.payment_status, invoice.paid_total, invoice.total, invoice.currency
+    ));
+    for payment in &invoice.payments {
+        text.push_str(&format!(
+            "\n    payment #{} {} {} on {} ref {}{}",
+            payment.id,
+            payment.amount,
+            payment.currency,
+            payment.paid_at.format("%F %T"),
+            payment.reference,
+            payment.event_id.as_ref().map(|id| format!(" (webhook {id})")).unwrap_or_default()
+        ));
+    }
     text
 }
 

@@ -7,6 +7,7 @@ mod idempotency;
 mod invoice;
 mod license;
 mod numbers;
+mod webhook;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use ledgerdesk_core::{AnyStore, Error, Opening, Result, StoreOptions, redact};
@@ -79,6 +80,7 @@ pub async fn run(cli: &Cli) -> Outcome {
         Command::Audit(command) => audit::run(cli, &open(cli).await?, command).await,
         Command::License(command) => license::run(cli, &open(cli).await?, command).await,
         Command::Idempotency(command) => idempotency::run(cli, &open(cli).await?, command).await,
+        Command::Webhook(command) => webhook::run(cli, &open(cli).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
     }
 }

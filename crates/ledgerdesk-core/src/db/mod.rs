@@ -21,7 +21,12 @@ pub use postgres::PgStore;
 pub use retry::RetryPolicy;
 pub use sqlite::SqliteStore;
 
+use std::future::Future;
+
 use chrono::{DateTime, SubsecRound, Utc};
+use ledgerdesk_types::Purged;
+
+use crate::error::Result;
 
 /// Which database a store speaks to.
 pub trait Backend {
@@ -46,4 +51,23 @@ pub(crate) enum Param {
 /// back equals what was returned.
 pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// Runs `purge_batch(batch)` (one transaction each) until a batch comes back short of `batch` rows, so a
+/// large deletion never holds locks long.
+pub(crate) async fn in_batches<F, Fut>(batch: u32, mut purge_batch: F) -> Result<Purged>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<u64>>,
+{
+    let batch = batch.max(1);
+    let mut purged = Purged { removed: 0, batches: 0 };
+    loop {
+        let removed = purge_batch(batch).await?;
+        purged.removed += removed;
+        purged.batches += 1;
+        if removed < u64::from(batch) {
+            return Ok(purged);
+        }
+    }
 }

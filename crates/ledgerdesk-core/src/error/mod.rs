@@ -3,11 +3,15 @@
 //! Each backend maps its driver's errors into this enum (see `db::sqlite` and `db::postgres`), so
 //! callers match on meaning, never on a driver error.
 
+mod classify;
 mod codes;
 mod turkish;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ledgerdesk_types::{ErrorBody, License, LicenseStatus, LineError};
+use ledgerdesk_types::{Currency, ErrorBody, License, LicenseStatus, LineError};
+use rust_decimal::Decimal;
+
+use crate::webhooks::signature::Refusal;
 
 /// Result alias for the core library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -211,7 +215,7 @@ pub enum Error {
     },
     /// The number exists already in the tenant: two templates overlap (possible only for series created
     /// before the collision check).
-    #[error("number {number:?} already exists in {}; nothing was issued", holder_words(.series, .holder))]
+    #[error("number {number:?} already exists in {}; nothing was issued", classify::holder_words(.series, .holder))]
     InvoiceNumberTaken {
         /// The number.
         number: String,
@@ -302,6 +306,58 @@ pub enum Error {
         /// The license as it is now.
         current: Box<License>,
     },
+    /// A payment in another currency than its invoice's.
+    #[error("invoice {number:?} is in {invoice}; a payment in {payment} cannot be recorded against it")]
+    PaymentCurrencyMismatch {
+        /// The invoice's number.
+        number: String,
+        /// Its currency.
+        invoice: Currency,
+        /// The payment's.
+        payment: Currency,
+    },
+    /// A payment larger than what is left to pay: refused whole, never half-applied.
+    #[error(
+        "a payment of {amount} {currency} exceeds what is left to pay on invoice {number:?} ({remaining} {currency})"
+    )]
+    PaymentExceedsBalance {
+        /// The invoice's number.
+        number: String,
+        /// The amount paid.
+        amount: Decimal,
+        /// What was left to pay.
+        remaining: Decimal,
+        /// The currency.
+        currency: Currency,
+    },
+    /// No webhook source of that name for the tenant.
+    #[error("webhook source {name:?} does not exist for tenant {tenant:?}")]
+    WebhookSourceNotFound {
+        /// Tenant code.
+        tenant: String,
+        /// Source name.
+        name: String,
+    },
+    /// No webhook endpoint with that id for the tenant.
+    #[error("webhook endpoint {0} does not exist")]
+    WebhookEndpointNotFound(i64),
+    /// No inbound event with that id for the tenant.
+    #[error("inbound webhook event {0} does not exist")]
+    WebhookEventNotFound(i64),
+    /// No outbound message with that id for the tenant.
+    #[error("outbound webhook message {0} does not exist")]
+    WebhookMessageNotFound(i64),
+    /// Only a failed inbound event can be applied again.
+    #[error("inbound event {id} is {status}: only a failed event can be applied again")]
+    WebhookEventNotReapplicable {
+        /// Event id.
+        id: i64,
+        /// Its status.
+        status: ledgerdesk_types::InboundStatus,
+    },
+    /// An inbound request refused before anything was applied (it is recorded with its reason).
+    #[error("webhook refused: {}", .0.reason())]
+    WebhookRefused(Refusal),
     /// Anything else the database reported.
     #[error("{backend} error: {detail}")]
     Storage {
@@ -318,71 +374,4 @@ pub enum Error {
         /// What the driver said.
         detail: String,
     },
-}
-
-/// "series X" or "this series itself", for [`Error::InvoiceNumberTaken`].
-fn holder_words(series: &str, holder: &str) -> String {
-    if series == holder {
-        format!("series {holder:?} itself (its template prints the same number in two periods)")
-    } else {
-        format!("series {holder:?} of this tenant; give each series its own prefix or {{SERIES}}")
-    }
-}
-
-impl Error {
-    /// [`Error::DatabaseBusy`], as the retry loop names an exhausted write.
-    pub fn busy(attempts: u32) -> Self {
-        Error::DatabaseBusy { attempts }
-    }
-
-    /// [`Error::NumberingContention`], as the retry loop names an exhausted numbering write.
-    pub fn contention(attempts: u32) -> Self {
-        Error::NumberingContention { attempts }
-    }
-
-    /// A validation error for `field`, in both languages.
-    pub fn invalid(field: &'static str, reason: impl Into<String>, reason_tr: impl Into<String>) -> Self {
-        Error::InvalidInput { field, reason: reason.into(), reason_tr: reason_tr.into() }
-    }
-
-    /// Whether trying the whole transaction again may succeed.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Transient { .. })
-    }
-
-    /// Whether the same request may succeed later as it is: contention, an unreachable database, a key
-    /// still in use. An idempotent command does not store such an error; it frees its key instead.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::Transient { .. }
-                | Error::NumberingContention { .. }
-                | Error::DatabaseBusy { .. }
-                | Error::DatabaseUnavailable { .. }
-                | Error::Storage { .. }
-                | Error::IdempotencyKeyInUse { .. }
-                | Error::IdempotencyLeaseLost
-        )
-    }
-
-    /// Whether an idempotent command that failed with this error frees its key rather than storing the
-    /// error as the key's answer: a retryable failure, or a request refused as it stands before the book
-    /// decided anything (bad input; a tenant, series or customer that does not exist yet; a date the
-    /// tenant does not accept today). The corrected request, or the same one once the cause is fixed,
-    /// then runs under the same key.
-    pub fn frees_key(&self) -> bool {
-        self.is_retryable()
-            || matches!(
-                self,
-                Error::InvalidInput { .. }
-                    | Error::Line(_)
-                    | Error::TenantNotFound(_)
-                    | Error::SeriesNotFound { .. }
-                    | Error::CustomerNotFound { .. }
-                    | Error::IssueDateInFuture { .. }
-                    | Error::IssueDateBeforeBooksOpen { .. }
-                    | Error::BookNotFound(_)
-                    | Error::BookReadOnly(_)
-            )
-    }
 }

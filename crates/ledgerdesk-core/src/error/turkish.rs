@@ -19,6 +19,22 @@ pub(super) fn message(error: &Error) -> String {
         Error::BookAlreadyExists(place) => {
             format!("{place} konumunda zaten bir defter var; yenisini oluşturmak yerine onu açın")
         }
+        Error::PaymentCurrencyMismatch { number, invoice, payment } => format!(
+            "{number:?} faturası {invoice} cinsinden; ona {payment} cinsinden bir ödeme kaydedilemez"
+        ),
+        Error::PaymentExceedsBalance { number, amount, remaining, currency } => format!(
+            "{amount} {currency} tutarındaki ödeme, {number:?} faturasında ödenecek kalan tutarı ({remaining} {currency}) aşıyor"
+        ),
+        Error::WebhookSourceNotFound { tenant, name } => {
+            format!("{tenant:?} kiracısı için {name:?} webhook kaynağı bulunamadı")
+        }
+        Error::WebhookEndpointNotFound(id) => format!("{id} numaralı webhook uç noktası bulunamadı"),
+        Error::WebhookEventNotFound(id) => format!("{id} numaralı gelen webhook olayı bulunamadı"),
+        Error::WebhookMessageNotFound(id) => format!("{id} numaralı giden webhook mesajı bulunamadı"),
+        Error::WebhookEventNotReapplicable { id, status } => format!(
+            "{id} numaralı gelen olayın durumu {status}: yalnızca başarısız bir olay yeniden uygulanabilir"
+        ),
+        Error::WebhookRefused(refusal) => format!("Webhook reddedildi: {}", refusal.reason()),
         Error::NotABook(detail) => format!("Bir Ledgerdesk defteri değil: {detail}"),
         Error::RecordImmutable(detail) => {
             format!("Bu kayıt yazıldığı gibi saklanır; değiştirilemez veya silinemez ({detail})")
@@ -74,6 +90,8 @@ pub(super) fn message(error: &Error) -> String {
             let kind = match *kind {
                 "tenant" => "kiracı",
                 "series" => "seri",
+                "endpoint" => "uç nokta",
+                "source" => "kaynak",
                 _ => "müşteri",
             };
             format!("{code:?} kodlu {kind} farklı bir {} ile zaten mevcut", fields.join(", "))

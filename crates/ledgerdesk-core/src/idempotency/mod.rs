@@ -310,24 +310,6 @@ pub(crate) fn status(text: &str) -> Result<KeyStatus> {
 /// Rows a purge deletes per transaction unless told otherwise, so a large purge never holds locks long.
 pub const PURGE_BATCH: u32 = 1_000;
 
-/// Runs `purge_batch(batch)` (one transaction each) until a batch comes back short of `batch` rows.
-pub(crate) async fn purge_in_batches<F, Fut>(batch: u32, mut purge_batch: F) -> Result<Purged>
-where
-    F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<u64>>,
-{
-    let batch = batch.max(1);
-    let mut purged = Purged { removed: 0, batches: 0 };
-    loop {
-        let removed = purge_batch(batch).await?;
-        purged.removed += removed;
-        purged.batches += 1;
-        if removed < u64::from(batch) {
-            return Ok(purged);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

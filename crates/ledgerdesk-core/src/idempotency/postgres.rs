@@ -11,11 +11,10 @@ use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged};
 use sqlx::{PgConnection, PgPool};
 
 use super::{
-    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, purge_in_batches,
-    status, to_json,
+    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, status, to_json,
 };
 use crate::db::postgres::{PgResultExt, bind_all};
-use crate::db::{KeyPolicy, PgStore, now};
+use crate::db::{KeyPolicy, PgStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::fault;
 
@@ -35,7 +34,7 @@ impl Keys for PgStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
-        purge_in_batches(batch, |batch| self.retried(Error::busy, move || purge_batch(self.pool(), now(), batch))).await
+        in_batches(batch, |batch| self.retried(Error::busy, move || purge_batch(self.pool(), now(), batch))).await
     }
 }
 

@@ -10,11 +10,10 @@ use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{
-    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, purge_in_batches,
-    status, to_json,
+    Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, status, to_json,
 };
 use crate::db::sqlite::{SqliteResultExt, bind_all};
-use crate::db::{KeyPolicy, SqliteStore, now};
+use crate::db::{KeyPolicy, SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::fault;
 
@@ -36,7 +35,7 @@ impl Keys for SqliteStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
-        purge_in_batches(batch, |batch| self.write(Error::busy, move |tx| purge_batch(tx, now(), batch))).await
+        in_batches(batch, |batch| self.write(Error::busy, move |tx| purge_batch(tx, now(), batch))).await
     }
 }
 

@@ -111,7 +111,7 @@ pub(crate) fn list_sql(
 ) -> (String, Vec<Param>) {
     let mut sql = format!(
         concat!(
-            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total",
+            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total, i.paid_total",
             invoice_from!(),
             "WHERE i.tenant_id = {}"
         ),

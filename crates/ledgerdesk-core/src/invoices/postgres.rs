@@ -1,7 +1,9 @@
 //! Reading invoices on Postgres. Twin of `sqlite.rs`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ledgerdesk_types::{Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice, round_money};
+use ledgerdesk_types::{
+    Currency, InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice, PaymentStatus, round_money,
+};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
 
@@ -26,7 +28,7 @@ impl Invoices for PgStore {
 /// One invoice by tenant and number.
 const GET_SQL: &str = concat!(
     "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
-            i.net_total, i.tax_total, i.total, i.created_by, i.created_at",
+            i.net_total, i.tax_total, i.total, i.created_by, i.created_at, i.paid_total",
     invoice_from!(),
     "WHERE i.tenant_id = $1 AND i.number = $2"
 );
@@ -44,7 +46,7 @@ fn currency(code: &str) -> Result<Currency> {
     })
 }
 
-type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal);
+type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal, Decimal);
 
 async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
@@ -60,7 +62,7 @@ async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<V
     let statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
     let rows = crate::db::postgres::bind_all(statement, params).fetch_all(&mut *conn).await.db()?;
     rows.into_iter()
-        .map(|(id, number, series, period, seq, customer, issue_date, code, total)| {
+        .map(|(id, number, series, period, seq, customer, issue_date, code, total, paid_total)| {
             let currency = currency(&code)?;
             Ok(InvoiceSummary {
                 id,
@@ -72,6 +74,7 @@ async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<V
                 issue_date,
                 currency,
                 total: money(total, currency),
+                payment_status: PaymentStatus::of(total, paid_total),
             })
         })
         .collect()
@@ -91,6 +94,7 @@ type InvoiceRow = (
     Decimal,
     String,
     DateTime<Utc>,
+    Decimal,
 );
 
 async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
@@ -112,6 +116,7 @@ async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice>
         total,
         created_by,
         created_at,
+        paid_total,
     ) = row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
     let lines: Vec<(i32, String, Decimal, Decimal, Decimal, Decimal, Decimal)> = sqlx::query_as(
         "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount
@@ -122,6 +127,7 @@ async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice>
     .await
     .db()?;
     let currency = currency(&code)?;
+    let payments = crate::payments::postgres::of_invoice(&mut conn, id).await?;
     Ok(IssuedInvoice {
         id,
         number,
@@ -149,5 +155,8 @@ async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice>
                 tax_amount: money(tax_amount, currency),
             })
             .collect(),
+        paid_total: money(paid_total, currency),
+        payment_status: PaymentStatus::of(total, paid_total),
+        payments,
     })
 }

@@ -1,6 +1,6 @@
 //! Reading invoices on SQLite. Twin of `postgres.rs`.
 
-use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice};
+use ledgerdesk_types::{InvoiceLine, InvoiceListQuery, InvoiceSummary, IssuedInvoice, PaymentStatus, round_money};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{Invoices, found, invoice_from, list_sql, tenant_and_filters_sql, validate_list_query};
@@ -26,7 +26,7 @@ impl Invoices for SqliteStore {
 /// One invoice by tenant and number.
 const GET_SQL: &str = concat!(
     "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency,
-            i.net_total, i.tax_total, i.total, i.created_by, i.created_at",
+            i.net_total, i.tax_total, i.total, i.created_by, i.created_at, i.paid_total",
     invoice_from!(),
     "WHERE i.tenant_id = ?1 AND i.number = ?2"
 );
@@ -53,6 +53,7 @@ fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<
                 issue_date: r.get(6)?,
                 currency: currency_at(r, 7)?,
                 total: decimal_at(r, 8)?,
+                payment_status: PaymentStatus::of(decimal_at(r, 8)?, decimal_at(r, 9)?),
             })
         })
         .db()?;
@@ -79,6 +80,9 @@ fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice
                 created_by: r.get(11)?,
                 created_at: r.get(12)?,
                 lines: Vec::new(),
+                paid_total: decimal_at(r, 13)?,
+                payment_status: PaymentStatus::of(decimal_at(r, 10)?, decimal_at(r, 13)?),
+                payments: Vec::new(),
             })
         })
         .optional()
@@ -105,5 +109,7 @@ fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice
         .db()?
         .collect::<rusqlite::Result<Vec<_>>>()
         .db()?;
+    invoice.paid_total = round_money(invoice.paid_total, invoice.currency);
+    invoice.payments = crate::payments::sqlite::of_invoice(tx, invoice.id)?;
     Ok(invoice)
 }

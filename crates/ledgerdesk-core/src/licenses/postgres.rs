@@ -17,6 +17,8 @@ use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::validate::validate_user;
+use crate::webhooks::outbound::OutboundEvent;
+use crate::webhooks::outbound::postgres::emit;
 
 impl Licenses for PgStore {
     async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
@@ -117,7 +119,9 @@ pub(crate) async fn assign(conn: &mut PgConnection, assign: &Assign, now: DateTi
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| already_active_or(e, &request.holder))?;
-    load(conn, &request.tenant, tenant_id, id, now).await
+    let license = load(conn, &request.tenant, tenant_id, id, now).await?;
+    emit(conn, tenant_id, &OutboundEvent::license(None, &license, now), now).await?;
+    Ok(license)
 }
 
 pub(crate) async fn change(conn: &mut PgConnection, change: &Change, now: DateTime<Utc>) -> Result<License> {
@@ -147,6 +151,7 @@ pub(crate) async fn change(conn: &mut PgConnection, change: &Change, now: DateTi
             current: Box::new(after),
         });
     }
+    emit(conn, tenant_id, &OutboundEvent::license(Some(request.action), &after, now), now).await?;
     Ok(after)
 }
 

@@ -14,6 +14,8 @@ use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::validate::validate_user;
+use crate::webhooks::outbound::OutboundEvent;
+use crate::webhooks::outbound::sqlite::emit;
 
 impl Licenses for SqliteStore {
     async fn assign_license(&self, request: AssignLicense, actor: &str, key: Option<&str>) -> Result<Reply<License>> {
@@ -126,7 +128,9 @@ pub(crate) fn assign(tx: &Transaction<'_>, assign: &Assign, now: DateTime<Utc>) 
             |r| r.get(0),
         )
         .map_err(|e| already_active_or(e, &request.holder))?;
-    load(tx, &request.tenant, tenant_id, id, now)
+    let license = load(tx, &request.tenant, tenant_id, id, now)?;
+    emit(tx, tenant_id, &OutboundEvent::license(None, &license, now), now)?;
+    Ok(license)
 }
 
 pub(crate) fn change(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) -> Result<License> {
@@ -157,6 +161,7 @@ pub(crate) fn change(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) 
             current: Box::new(after),
         });
     }
+    emit(tx, tenant_id, &OutboundEvent::license(Some(request.action), &after, now), now)?;
     Ok(after)
 }
 

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "books_and_series",
         sql: include_str!("../../../../migrations/postgres/0003_books_and_series.sql"),
     },
+    Migration {
+        version: 4,
+        name: "webhooks_payments",
+        sql: include_str!("../../../../migrations/postgres/0004_webhooks_payments.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "books_and_series",
         sql: include_str!("../../../../migrations/sqlite/0003_books_and_series.sql"),
     },
+    Migration {
+        version: 4,
+        name: "webhooks_payments",
+        sql: include_str!("../../../../migrations/sqlite/0004_webhooks_payments.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

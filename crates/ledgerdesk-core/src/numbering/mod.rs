@@ -33,6 +33,7 @@ use crate::format::{NumberFormat, period_of};
 use crate::idempotency::Command;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::validate::{validate_code, validate_date, validate_user};
+use crate::webhooks::outbound::OutboundEvent;
 
 /// Issuing and reserving numbers, on any database.
 pub trait Numbering: Send + Sync {
@@ -322,7 +323,29 @@ impl Draft {
             created_by: request.user.clone(),
             created_at: placement.created_at,
             lines: totals.lines.clone(),
+            paid_total: ledgerdesk_types::round_money(rust_decimal::Decimal::ZERO, request.currency),
+            payment_status: ledgerdesk_types::PaymentStatus::of(totals.total, rust_decimal::Decimal::ZERO),
+            payments: Vec::new(),
         }
+    }
+}
+
+impl Draft {
+    /// The `invoice.issued` event of this invoice at `placement`.
+    pub fn event(&self, series: &SeriesContext, placement: &Placement) -> OutboundEvent {
+        let (request, totals) = (&self.request, &self.totals);
+        let data = serde_json::json!({
+            "tenant": series.tenant_code,
+            "number": placement.number,
+            "series": series.series_code,
+            "issue_date": placement.date,
+            "customer": request.customer,
+            "currency": request.currency.code(),
+            "net_total": totals.net_total,
+            "tax_total": totals.tax_total,
+            "total": totals.total,
+        });
+        OutboundEvent::new("invoice.issued", data, placement.created_at)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::validate::validate_user;
+use crate::webhooks::outbound::fan_out_sql;
 
 impl Numbering for PgStore {
     async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
@@ -225,12 +226,14 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     };
     let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
-    // The invoice and all its lines in one statement: the last round trip before commit.
+    // The invoice, all its lines and its outbox event with one message per endpoint that wants it, in
+    // one statement: the last round trip before commit.
+    let event = draft.event(&series, &placement);
     let column =
         |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
     // A number another series printed already inserts nothing (and so no lines), rather than abort the
     // transaction, so the holder can be named.
-    let id: Option<i64> = sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(
         "WITH invoice AS (
              INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
                                    net_total, tax_total, total, reservation_id, created_by, created_at)
@@ -243,9 +246,13 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
              SELECT invoice.id, l.* FROM invoice,
                     UNNEST($15::int4[], $16::text[], $17::numeric[], $18::numeric[], $19::numeric[],
                            $20::numeric[], $21::numeric[]) AS l
-         )
-         SELECT id FROM invoice",
-    )
+         ), event AS (
+             INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at)
+             SELECT $1, $22, $23, $24, $14 FROM invoice RETURNING id
+         ), messages AS ({FAN_OUT})
+         SELECT id FROM invoice"
+            .replace("{FAN_OUT}", &fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14)),
+    ))
     .bind(series.tenant_id)
     .bind(series.series_id)
     .bind(&placement.period)
@@ -267,6 +274,9 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     .bind(column(|l| l.tax_rate))
     .bind(column(|l| l.net_amount))
     .bind(column(|l| l.tax_amount))
+    .bind(&event.uid)
+    .bind(event.event_type)
+    .bind(&event.payload)
     .fetch_optional(&mut *conn)
     .await
     .db()?;

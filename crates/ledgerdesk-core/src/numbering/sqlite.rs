@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::validate::validate_user;
+use crate::webhooks::outbound::sqlite::emit;
 
 impl Numbering for SqliteStore {
     async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
@@ -249,6 +250,8 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
             ))
             .db()?;
     }
+    // Its outbox event, and one message per endpoint that wants it, in this same transaction.
+    emit(tx, series.tenant_id, &draft.event(&series, &placement), placement.created_at)?;
     Ok(draft.issued(series, placement, id))
 }
 
