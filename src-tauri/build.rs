@@ -24,6 +24,20 @@ fn main() {
         "list_idempotency_records",
         "get_idempotency_record",
         "purge_idempotency_records",
+        "list_inbound_events",
+        "get_inbound_event",
+        "reapply_inbound_event",
+        "list_outbound_messages",
+        "get_outbound_message",
+        "redeliver_message",
+        "list_webhook_rejections",
+        "webhook_counters",
+        "list_endpoints",
+        "add_endpoint",
+        "set_endpoint_enabled",
+        "list_sources",
+        "add_source",
+        "rotate_source_secret",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step");
 }

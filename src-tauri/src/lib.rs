@@ -8,10 +8,12 @@
 //!   switched at run time.
 //! - [`settings`]: reading and writing the settings file.
 //! - [`error`]: the error every command returns.
-//! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`, `licenses`, `idempotency`); a new
-//!   screen adds a module.
+//! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`, `licenses`, `idempotency`,
+//!   `webhooks`); a new screen adds a module.
+//! - [`delivery`]: the background worker sending outbound webhooks while the window is open.
 
 pub mod commands;
+pub mod delivery;
 pub mod error;
 pub mod settings;
 pub mod state;
@@ -26,6 +28,10 @@ pub fn run() {
     let state = AppState::load(settings::SettingsFile::from_environment());
     tauri::Builder::default()
         .manage(state)
+        .setup(|app| {
+            delivery::spawn(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::settings::get_settings,
             commands::settings::save_settings,
@@ -46,6 +52,20 @@ pub fn run() {
             commands::idempotency::list_idempotency_records,
             commands::idempotency::get_idempotency_record,
             commands::idempotency::purge_idempotency_records,
+            commands::webhooks::list_inbound_events,
+            commands::webhooks::get_inbound_event,
+            commands::webhooks::reapply_inbound_event,
+            commands::webhooks::list_outbound_messages,
+            commands::webhooks::get_outbound_message,
+            commands::webhooks::redeliver_message,
+            commands::webhooks::list_webhook_rejections,
+            commands::webhooks::webhook_counters,
+            commands::webhooks::list_endpoints,
+            commands::webhooks::add_endpoint,
+            commands::webhooks::set_endpoint_enabled,
+            commands::webhooks::list_sources,
+            commands::webhooks::add_source,
+            commands::webhooks::rotate_source_secret,
         ])
         .run(tauri::generate_context!("tauri.conf.json"))
         .unwrap_or_else(|e| {

@@ -39,6 +39,11 @@ impl AppState {
         self.store_as(Opening::Existing).await
     }
 
+    /// The store the commands opened, if any: the background worker uses it and never opens a book.
+    pub async fn open_store(&self) -> Option<AnyStore> {
+        self.store.read().await.clone()
+    }
+
     /// The open store, creating its book if there is none: only the first-run set-up does this.
     pub async fn store_creating(&self) -> CommandResult<AnyStore> {
         self.store_as(Opening::CreateIfMissing).await

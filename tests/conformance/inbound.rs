@@ -12,7 +12,7 @@ use ledgerdesk_types::{InboundStatus, Localized, PaymentStatus, WebhookQuery};
 use ledgerdesk_webhooks::{Receiver, ReceiverOptions};
 
 use crate::fixtures::{date, invoice, seed};
-use crate::http::{client, post_signed, post_with};
+use ledgerdesk_conformance::http::{client, post_signed, post_with};
 
 /// The secrets of the specification's test vectors.
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

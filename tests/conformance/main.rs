@@ -3,7 +3,6 @@
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
 mod fixtures;
-mod http;
 mod idempotency;
 mod inbound;
 mod licenses;

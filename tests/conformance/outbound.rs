@@ -11,8 +11,8 @@ use ledgerdesk_types::{AttemptOutcome, Localized, MessageStatus, OutboundMessage
 use ledgerdesk_webhooks::{DeliveryOptions, Worker};
 
 use crate::fixtures::{date, invoice, license, line, seed};
-use crate::http::Sink;
 use crate::inbound::{OTHER_SECRET, SECRET};
+use ledgerdesk_conformance::http::Sink;
 
 async fn endpoint(store: &AnyStore, url: &str, events: &[&str]) -> i64 {
     let endpoint = NewEndpoint {
@@ -161,6 +161,16 @@ pub async fn an_endpoint_that_keeps_failing_is_given_up_then_redelivered(kind: K
     let done = deliver_until(&store, &worker, |m| m[0].status == MessageStatus::Delivered).await;
     assert_eq!((done[0].attempts, sink.received().len()), (4, 4));
     assert_eq!(store.redeliver("ACME", 999).await.unwrap_err().code(), "webhook_message_not_found");
+
+    // A message a worker holds right now is not handed out a second time by a redeliver.
+    assert!(!store.any_due().await.unwrap(), "nothing due once delivered");
+    store.issue_invoice(invoice("ACME", date(2026, 11, 21))).await.unwrap();
+    assert!(store.any_due().await.unwrap(), "the new message is due");
+    let claimed = store.claim_messages(1, Duration::from_secs(60)).await.unwrap();
+    assert!(!store.any_due().await.unwrap(), "a leased message is not due");
+    let err = store.redeliver("ACME", claimed[0].message).await.unwrap_err();
+    assert_eq!(err.code(), "webhook_message_in_delivery", "{err}");
+    assert!(store.claim_messages(1, Duration::from_secs(60)).await.unwrap().is_empty(), "still leased");
 }
 
 pub async fn gone_disables_the_endpoint_until_it_is_enabled(kind: Kind) {

@@ -166,6 +166,13 @@ impl Driver {
         }
     }
 
+    /// Scrolls the element matching `selector` into the middle of the window (before a screenshot).
+    pub fn scroll_to(&self, selector: &str) {
+        let id = self.find(selector);
+        let script = "arguments[0].scrollIntoView({block: 'center'});";
+        post(&self.url("/execute/sync"), json!({ "script": script, "args": [{ ELEMENT: id }] }));
+    }
+
     /// Saves a screenshot of the window as `<name>.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         // WebKit can hand back the previous frame right after a DOM change: let it paint first.

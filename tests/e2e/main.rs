@@ -6,6 +6,7 @@
 //! without them the tests fail and say what to install.
 
 mod driver;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -25,8 +26,8 @@ fn screenshot_dir(backend: &str) -> PathBuf {
     target.join("e2e-screenshots").join(backend)
 }
 
-/// Issues one invoice through the form, with one line.
-fn issue_one(app: &Driver, description: &str, quantity: &str, unit_price: &str) {
+/// Fills the invoice form with one line (the caller submits it).
+pub fn issue_one(app: &Driver, description: &str, quantity: &str, unit_price: &str) {
     app.click("#nav-new-invoice");
     app.find("#issue-series option");
     app.fill(".line-description", description);
@@ -44,6 +45,7 @@ fn issue_flow(kind: Kind, backend: &str) {
         ("LEDGERDESK_DB", db.url.clone()),
         ("LEDGERDESK_CONFIG_DIR", config.path().display().to_string()),
         ("USER", "e2e-clerk".to_owned()),
+        ("LEDGERDESK_RETRY_SCHEDULE", webhooks::RETRY_SCHEDULE.to_owned()),
     ];
     let shots = screenshot_dir(backend);
     let app = Driver::launch(env!("CARGO_BIN_EXE_ledgerdesk-desktop").as_ref(), &env, "#nav-invoices", shots);
@@ -110,6 +112,7 @@ fn issue_flow(kind: Kind, backend: &str) {
     app.screenshot("08-invoice-detail");
 
     license_flow(&app, &runtime, &db);
+    webhooks::webhook_flow(&app, &runtime, &db);
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());
     }
@@ -132,7 +135,7 @@ fn book_flow(app: &Driver, folder: &std::path::Path) {
     app.wait_gone("#create-book", "the question");
     assert!(!folder.join("typo").exists(), "cancelling created neither the book nor its folder");
     app.click("#nav-invoices");
-    app.wait_text("#invoice-table td.number", "the same book still open", |t| t.contains("-00002-ACME"));
+    app.wait_text("#invoice-table td.number", "the same book still open", |t| t.contains("-00003-ACME"));
 
     let second = folder.join("second.sqlite3");
     app.click("#nav-settings");

@@ -1,10 +1,12 @@
 //! Test support for the conformance suite: a fresh real database per test (a SQLite file in a temporary
 //! directory, or a Postgres database created for the test and dropped after it), plus the few raw
 //! database actions a contract test needs from outside the store (holding a lock, breaking a write,
-//! tampering with a migration record).
+//! tampering with a migration record); [`http`] is real HTTP on 127.0.0.1 for the webhook tests.
 //!
 //! Postgres: `DATABASE_URL` when set, else `postgres://postgres@127.0.0.1:5432/postgres`. If no server
 //! answers, the test fails and says how to start one; it never skips.
+
+pub mod http;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

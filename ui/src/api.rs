@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use ledgerdesk_types::api::{BookStatus, Connection, CustomerRequest, IssueRequest, Settings, SetupRequest};
+use ledgerdesk_types::api::{
+    BookStatus, Connection, CustomerRequest, EndpointRequest, IssueRequest, Settings, SetupRequest, SourceRequest,
+};
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
-    AssignLicense, ChangeLicense, ErrorBody, IdempotencyQuery, IdempotencyRecord, InvoiceListQuery, InvoiceSummary,
-    IssuedInvoice, License, LicenseQuery, NumberingAudit, Purged, Reply,
+    AssignLicense, ChangeLicense, Endpoint, ErrorBody, IdempotencyQuery, IdempotencyRecord, InboundEvent,
+    InvoiceListQuery, InvoiceSummary, IssuedInvoice, License, LicenseQuery, NumberingAudit, OutboundMessage, Purged,
+    Rejection, Reply, Source, WebhookCounters, WebhookQuery, WithSecret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -21,6 +24,18 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(value: &JsValue, replacer: &JsValue, indent: u32) -> Result<JsValue, JsValue>;
+}
+
+/// `text` indented for reading when it is JSON, else unchanged (a payload shown as it came).
+pub fn pretty_json(text: &str) -> String {
+    json_parse(text)
+        .and_then(|value| json_stringify(&value, &JsValue::NULL, 2))
+        .ok()
+        .and_then(|value| value.as_string())
+        .unwrap_or_else(|| text.to_owned())
 }
 
 /// Parses JSON text an error carried in its details (the webview's parser: no JSON crate in the UI).
@@ -152,4 +167,66 @@ pub async fn get_invoice(number: String) -> Result<IssuedInvoice, ErrorBody> {
 
 pub async fn audit_numbering() -> Result<Vec<NumberingAudit>, ErrorBody> {
     call("audit_numbering", &NoArgs {}).await
+}
+
+pub async fn list_inbound_events(query: WebhookQuery) -> Result<Vec<InboundEvent>, ErrorBody> {
+    call("list_inbound_events", &one("query", query)).await
+}
+
+pub async fn get_inbound_event(id: i64) -> Result<InboundEvent, ErrorBody> {
+    call("get_inbound_event", &one("id", id)).await
+}
+
+pub async fn reapply_inbound_event(id: i64) -> Result<InboundEvent, ErrorBody> {
+    call("reapply_inbound_event", &one("id", id)).await
+}
+
+pub async fn list_outbound_messages(query: WebhookQuery) -> Result<Vec<OutboundMessage>, ErrorBody> {
+    call("list_outbound_messages", &one("query", query)).await
+}
+
+pub async fn get_outbound_message(id: i64) -> Result<OutboundMessage, ErrorBody> {
+    call("get_outbound_message", &one("id", id)).await
+}
+
+pub async fn redeliver_message(id: i64) -> Result<OutboundMessage, ErrorBody> {
+    call("redeliver_message", &one("id", id)).await
+}
+
+pub async fn list_webhook_rejections() -> Result<Vec<Rejection>, ErrorBody> {
+    call("list_webhook_rejections", &NoArgs {}).await
+}
+
+pub async fn webhook_counters() -> Result<WebhookCounters, ErrorBody> {
+    call("webhook_counters", &NoArgs {}).await
+}
+
+pub async fn list_endpoints() -> Result<Vec<Endpoint>, ErrorBody> {
+    call("list_endpoints", &NoArgs {}).await
+}
+
+pub async fn add_endpoint(request: EndpointRequest) -> Result<WithSecret<Endpoint>, ErrorBody> {
+    call("add_endpoint", &one("request", request)).await
+}
+
+#[derive(Serialize)]
+struct EndpointSwitch {
+    id: i64,
+    enabled: bool,
+}
+
+pub async fn set_endpoint_enabled(id: i64, enabled: bool) -> Result<Endpoint, ErrorBody> {
+    call("set_endpoint_enabled", &EndpointSwitch { id, enabled }).await
+}
+
+pub async fn list_sources() -> Result<Vec<Source>, ErrorBody> {
+    call("list_sources", &NoArgs {}).await
+}
+
+pub async fn add_source(request: SourceRequest) -> Result<WithSecret<Source>, ErrorBody> {
+    call("add_source", &one("request", request)).await
+}
+
+pub async fn rotate_source_secret(name: String) -> Result<WithSecret<Source>, ErrorBody> {
+    call("rotate_source_secret", &one("name", name)).await
 }

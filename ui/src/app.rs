@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 {tab(Screen::Audit, "nav-audit", "Audit")}
                 {tab(Screen::Licenses, "nav-licenses", "Licenses")}
                 {tab(Screen::Idempotency, "nav-idempotency", "Idempotency")}
+                {tab(Screen::Webhooks, "nav-webhooks", "Webhooks")}
                 {tab(Screen::Settings, "nav-settings", "Settings")}
             </nav>
             <span class="context" id="context">
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                 Screen::Audit => view! { <screens::audit::Audit /> }.into_any(),
                 Screen::Licenses => view! { <screens::licenses::Licenses /> }.into_any(),
                 Screen::Idempotency => view! { <screens::idempotency::IdempotencyRecords /> }.into_any(),
+                Screen::Webhooks => view! { <screens::webhooks::Webhooks /> }.into_any(),
                 Screen::Settings => view! { <screens::settings::SettingsScreen /> }.into_any(),
             }}
         </main>

@@ -7,6 +7,7 @@
 //! - [`app`]: the shell of the page: navigation and the error banner.
 //! - [`state`]: the state the screens share ([`state::Ui`], [`state::Screen`]).
 //! - [`clock`]: the time, from the webview.
+//! - [`clipboard`]: copying a generated secret.
 //! - [`keys`]: idempotency keys, one per distinct form submission.
 //! - [`screens`]: one file per screen.
 //!
@@ -14,6 +15,7 @@
 
 mod api;
 mod app;
+mod clipboard;
 mod clock;
 mod keys;
 mod screens;

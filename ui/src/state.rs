@@ -14,6 +14,7 @@ pub enum Screen {
     Audit,
     Licenses,
     Idempotency,
+    Webhooks,
     Settings,
 }
 
@@ -44,8 +45,10 @@ impl Ui {
         self.version.update(|v| *v += 1);
     }
 
+    /// Shows `screen`; the banner belonged to the screen left behind.
     pub fn go(&self, screen: Screen) {
         self.error.set(None);
+        self.notice.set(None);
         self.screen.set(screen);
     }
 

@@ -100,6 +100,22 @@ pub struct SetupRequest {
     pub reset: ResetPolicy,
 }
 
+/// An outbound webhook endpoint to add from the UI (its secret is generated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointRequest {
+    /// Where messages are POSTed.
+    pub url: String,
+    /// Event types or patterns (`*`, `invoice.issued`, `license.*`).
+    pub events: Vec<String>,
+}
+
+/// An inbound webhook source to add from the UI (its secret is generated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRequest {
+    /// Its name, the last part of its URL.
+    pub name: String,
+}
+
 /// A customer to add from the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRequest {

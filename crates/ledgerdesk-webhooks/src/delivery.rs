@@ -26,7 +26,7 @@ pub struct DeliveryOptions {
     pub timeout: Duration,
     /// Messages claimed at once.
     pub batch: u32,
-    /// Pause between polls when nothing is due.
+    /// Pause between polls when nothing is due (each poll is one read, [`WebhookOutbox::any_due`]).
     pub poll: Duration,
 }
 
@@ -38,7 +38,7 @@ impl Default for DeliveryOptions {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             batch: 16,
-            poll: Duration::from_secs(1),
+            poll: Duration::from_millis(100),
         }
     }
 }
@@ -108,6 +108,12 @@ impl Worker {
         Ok(round)
     }
 
+    /// Claims and delivers only if something is due: the check is a read, so an idle worker polling
+    /// often takes no write lock and no row lock.
+    pub async fn deliver_if_due<S: WebhookOutbox>(&self, store: &S) -> Result<Round> {
+        if store.any_due().await? { self.deliver_due(store).await } else { Ok(Round::default()) }
+    }
+
     /// Delivers until nothing is due now; returns the rounds added up.
     pub async fn deliver_until_idle<S: WebhookOutbox>(&self, store: &S) -> Result<Round> {
         let mut total = Round::default();
@@ -133,7 +139,7 @@ impl Worker {
         mut on_error: impl FnMut(&Error),
     ) {
         while !*stop.borrow() {
-            let pause = match self.deliver_due(store).await {
+            let pause = match self.deliver_if_due(store).await {
                 Ok(round) if round.claimed > 0 => Duration::ZERO,
                 Ok(_) => self.options.poll,
                 Err(error) => {

@@ -6,3 +6,4 @@ pub mod invoices;
 pub mod licenses;
 pub mod settings;
 pub mod setup;
+pub mod webhooks;

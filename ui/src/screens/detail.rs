@@ -1,9 +1,11 @@
-//! One invoice with its lines.
+//! One invoice with its lines, its payment status and the payments recorded against it.
 
 use ledgerdesk_types::IssuedInvoice;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::invoices::payment_label;
+use super::time;
 use crate::api;
 use crate::state::{Screen, use_ui};
 
@@ -75,7 +77,41 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                 <dd>{format!("{} {}", i.tax_total, i.currency)}</dd>
                                 <dt>"Total"</dt>
                                 <dd id="detail-total">{format!("{} {}", i.total, i.currency)}</dd>
+                                <dt>"Paid"</dt>
+                                <dd id="detail-paid">{format!("{} {}", i.paid_total, i.currency)}</dd>
+                                <dt>"Payment"</dt>
+                                <dd id="detail-payment-status" class=format!("payment-{}", i.payment_status.as_str())>
+                                    {payment_label(i.payment_status)}
+                                </dd>
                             </dl>
+                            {(!i.payments.is_empty()).then(|| view! {
+                                <h2>"Payments"</h2>
+                                <table id="detail-payments" class="grid">
+                                    <thead>
+                                        <tr>
+                                            <th>"Paid at"</th>
+                                            <th class="num">"Amount"</th>
+                                            <th>"Reference"</th>
+                                            <th>"Came as"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {i.payments.iter().map(|p| view! {
+                                            <tr>
+                                                <td>{time(Some(p.paid_at))}</td>
+                                                <td class="num">{format!("{} {}", p.amount, p.currency)}</td>
+                                                <td>{p.reference.clone()}</td>
+                                                <td>
+                                                    {match (&p.source, &p.event_id) {
+                                                        (Some(source), Some(event)) => format!("webhook {source} · {event}"),
+                                                        _ => format!("recorded by {}", p.recorded_by),
+                                                    }}
+                                                </td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            })}
                         }
                     })
             }}

@@ -5,16 +5,12 @@ use ledgerdesk_types::{IdempotencyQuery, IdempotencyRecord, KeyStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{optional, reload_after_writes};
+use super::{optional, reload_after_writes, time};
 use crate::api;
 use crate::state::use_ui;
 
 const COMMANDS: [&str; 6] =
     ["invoice.issue", "license.assign", "license.extend", "license.suspend", "license.resume", "license.revoke"];
-
-fn time(instant: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    instant.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
-}
 
 fn status_label(status: KeyStatus) -> &'static str {
     match status {

@@ -1,6 +1,6 @@
 //! The invoice list: newest first, 50 a page, filtered by series, period and customer.
 
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary};
+use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, PaymentStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -9,6 +9,15 @@ use crate::api;
 use crate::state::{Screen, use_ui};
 
 const PAGE: u32 = 50;
+
+/// An invoice's payment status as the screens show it.
+pub fn payment_label(status: PaymentStatus) -> &'static str {
+    match status {
+        PaymentStatus::Open => "open",
+        PaymentStatus::PartiallyPaid => "partially paid",
+        PaymentStatus::Paid => "paid",
+    }
+}
 
 #[component]
 pub fn InvoiceList() -> impl IntoView {
@@ -74,6 +83,7 @@ pub fn InvoiceList() -> impl IntoView {
                         <th>"Date"</th>
                         <th>"Customer"</th>
                         <th class="num">"Total"</th>
+                        <th>"Payment"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -88,6 +98,9 @@ pub fn InvoiceList() -> impl IntoView {
                                     <td>{invoice.issue_date.to_string()}</td>
                                     <td>{invoice.customer.clone().unwrap_or_else(|| "—".into())}</td>
                                     <td class="num">{format!("{} {}", invoice.total, invoice.currency)}</td>
+                                    <td class=format!("payment payment-{}", invoice.payment_status.as_str())>
+                                        {payment_label(invoice.payment_status)}
+                                    </td>
                                 </tr>
                             }
                         }

@@ -7,7 +7,11 @@ pub mod invoices;
 pub mod issue;
 pub mod licenses;
 pub mod settings;
+pub mod webhooks;
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::state::Ui;
@@ -16,6 +20,11 @@ use crate::state::Ui;
 pub fn optional(text: String) -> Option<String> {
     let text = text.trim().to_owned();
     (!text.is_empty()).then_some(text)
+}
+
+/// An instant as the screens show it, or a dash.
+pub fn time(instant: Option<DateTime<Utc>>) -> String {
+    instant.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
 }
 
 /// Runs `load` on first show and after every write, once a tenant is selected.
@@ -27,4 +36,17 @@ pub fn reload_after_writes(ui: Ui, load: impl Fn() + 'static) {
             load();
         }
     });
+}
+
+/// Runs `load` again every `period` while the screen shows and a tenant is selected: for records that
+/// change with no click here (the background webhook worker, another desktop).
+pub fn refresh_every(ui: Ui, period: Duration, load: impl Fn() + 'static) {
+    let tick = move || {
+        if ui.settings.with_untracked(|s| s.as_ref().is_some_and(|s| s.tenant.is_some())) {
+            load();
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, period) {
+        on_cleanup(move || handle.clear());
+    }
 }

@@ -1,11 +1,12 @@
 //! Settings: where the data lives (SQLite file or Postgres), tenant, user and language; the first-run
-//! set-up of a tenant and its series; customers.
+//! set-up of a tenant and its series; customers; webhook sources and endpoints.
 
 use ledgerdesk_types::api::{Connection, CustomerRequest, Language, Settings, SetupRequest};
 use ledgerdesk_types::{ErrorBody, ResetPolicy};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::webhooks::setup::{WebhookEndpoints, WebhookSources};
 use crate::api;
 use crate::state::{Ui, use_ui};
 
@@ -181,7 +182,11 @@ pub fn SettingsScreen() -> impl IntoView {
             </form>
         </section>
         <TenantSetup />
-        <Customers />
+        <Show when=move || ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some()))>
+            <Customers />
+            <WebhookSources />
+            <WebhookEndpoints />
+        </Show>
     }
 }
 

@@ -25,6 +25,7 @@ impl Localized for Error {
             Error::WebhookEndpointNotFound(_) => "webhook_endpoint_not_found",
             Error::WebhookEventNotFound(_) => "webhook_event_not_found",
             Error::WebhookMessageNotFound(_) => "webhook_message_not_found",
+            Error::WebhookMessageInDelivery(_) => "webhook_message_in_delivery",
             Error::WebhookEventNotReapplicable { .. } => "webhook_event_not_reapplicable",
             Error::WebhookRefused(_) => "webhook_refused",
             Error::DatabaseUnavailable { .. } => "database_unavailable",

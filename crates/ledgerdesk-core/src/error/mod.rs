@@ -347,6 +347,9 @@ pub enum Error {
     /// No outbound message with that id for the tenant.
     #[error("outbound webhook message {0} does not exist")]
     WebhookMessageNotFound(i64),
+    /// A worker holds the message's lease right now: sending it again could send it twice at once.
+    #[error("outbound webhook message {0} is being delivered right now; try again when its attempt is recorded")]
+    WebhookMessageInDelivery(i64),
     /// Only a failed inbound event can be applied again.
     #[error("inbound event {id} is {status}: only a failed event can be applied again")]
     WebhookEventNotReapplicable {

@@ -31,6 +31,9 @@ pub(super) fn message(error: &Error) -> String {
         Error::WebhookEndpointNotFound(id) => format!("{id} numaralı webhook uç noktası bulunamadı"),
         Error::WebhookEventNotFound(id) => format!("{id} numaralı gelen webhook olayı bulunamadı"),
         Error::WebhookMessageNotFound(id) => format!("{id} numaralı giden webhook mesajı bulunamadı"),
+        Error::WebhookMessageInDelivery(id) => {
+            format!("{id} numaralı giden webhook mesajı şu anda gönderiliyor; denemesi kaydedilince yeniden deneyin")
+        }
         Error::WebhookEventNotReapplicable { id, status } => format!(
             "{id} numaralı gelen olayın durumu {status}: yalnızca başarısız bir olay yeniden uygulanabilir"
         ),

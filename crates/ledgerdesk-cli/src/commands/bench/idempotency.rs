@@ -2,19 +2,14 @@
 //! baseline), with a fresh key (claim + effect + stored answer), and again with a finished key (a replay),
 //! in the same run, on the same database, at the same concurrency.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
-
 use chrono::{Duration, Utc};
+use ledgerdesk_core::Error;
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{Error, NewSeries, Result};
-use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus, ResetPolicy};
+use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus};
 use serde::Serialize;
 
-use super::Phase;
 use super::numbering::sample_invoice;
+use super::{Phase, measure};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -35,38 +30,6 @@ struct Report {
     replay_p99_ratio: f64,
     /// Every keyed invoice was issued once, every replay answered without a new invoice.
     verified: bool,
-}
-
-/// Runs `operation(i)` for i in 0..count over `concurrency` tasks.
-async fn measure<F, Fut>(concurrency: u32, count: u32, operation: F) -> Result<Phase>
-where
-    F: Fn(u32) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send,
-{
-    let (next, operation) = (Arc::new(AtomicU32::new(0)), Arc::new(operation));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (next, operation) = (Arc::clone(&next), Arc::clone(&operation));
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        return Ok::<_, Error>(latencies);
-                    }
-                    let began = Instant::now();
-                    operation(i).await?;
-                    latencies.push(began.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(count as usize);
-    for worker in workers {
-        latencies.extend(worker.await.map_err(|e| Error::Storage { backend: "bench", detail: e.to_string() })??);
-    }
-    Ok(Phase::of(latencies, started.elapsed()))
 }
 
 fn license(tenant: &str, holder: String) -> AssignLicense {
@@ -91,15 +54,7 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
         .into());
     }
     let store = super::open_scratch(url, concurrency + 2).await?;
-    let tenant = format!("BENCHKEY{}", Utc::now().format("%Y%m%d%H%M%S%3f"));
-    super::scratch_tenant(&store, &tenant, "Benchmark").await?;
-    let series = NewSeries {
-        tenant: tenant.clone(),
-        code: "INV".into(),
-        format: Some("{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into()),
-        reset: ResetPolicy::Monthly,
-    };
-    store.add_series(series).await?;
+    let tenant = super::scratch_invoicing(&store, "BENCHKEY").await?;
 
     let issue = |keyed: bool| {
         let (store, tenant) = (store.clone(), tenant.clone());

@@ -4,11 +4,16 @@
 mod idempotency;
 mod list;
 mod numbering;
+mod webhooks;
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, NewTenant, Opening, Result, StoreOptions};
+use ledgerdesk_core::{AnyStore, Error, NewSeries, NewTenant, Opening, Result, StoreOptions};
+use ledgerdesk_types::ResetPolicy;
 use serde::Serialize;
 
 use crate::args::{BenchCommand, Cli};
@@ -29,6 +34,21 @@ async fn scratch_tenant(store: &AnyStore, code: &str, name: &str) -> Result<()> 
         future_days_allowed: None,
     };
     store.add_tenant(tenant).await.map(drop)
+}
+
+/// A fresh tenant `{prefix}{now}` with series INV (`{YYYY}{MM}-{SEQ:6}-{SUFFIX}`, monthly), for a
+/// benchmark that issues invoices; returns its code.
+async fn scratch_invoicing(store: &AnyStore, prefix: &str) -> Result<String> {
+    let tenant = format!("{prefix}{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
+    scratch_tenant(store, &tenant, "Benchmark").await?;
+    let series = NewSeries {
+        tenant: tenant.clone(),
+        code: "INV".into(),
+        format: Some("{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into()),
+        reset: ResetPolicy::Monthly,
+    };
+    store.add_series(series).await?;
+    Ok(tenant)
 }
 
 /// Throughput and latency of one measured phase.
@@ -57,6 +77,38 @@ impl Phase {
     }
 }
 
+/// Runs `operation(i)` for i in 0..count over `concurrency` tasks.
+pub(crate) async fn measure<F, Fut>(concurrency: u32, count: u32, operation: F) -> Result<Phase>
+where
+    F: Fn(u32) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    let (next, operation) = (Arc::new(AtomicU32::new(0)), Arc::new(operation));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (next, operation) = (Arc::clone(&next), Arc::clone(&operation));
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return Ok::<_, Error>(latencies);
+                    }
+                    let began = Instant::now();
+                    operation(i).await?;
+                    latencies.push(began.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count as usize);
+    for worker in workers {
+        latencies.extend(worker.await.map_err(|e| Error::Storage { backend: "bench", detail: e.to_string() })??);
+    }
+    Ok(Phase::of(latencies, started.elapsed()))
+}
+
 fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -70,5 +122,8 @@ pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,
         BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
+        BenchCommand::Webhooks { concurrency, count, deliveries, poll_ms } => {
+            webhooks::run(cli, url, webhooks::Sizes { concurrency, count, deliveries, poll_ms }).await
+        }
     }
 }

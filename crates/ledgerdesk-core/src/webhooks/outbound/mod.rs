@@ -72,6 +72,10 @@ pub trait WebhookOutbox: Send + Sync {
     /// The endpoints of a tenant.
     fn list_endpoints(&self, tenant: &str) -> impl Future<Output = Result<Vec<Endpoint>>> + Send;
 
+    /// Whether any message of any tenant is due now. A read: an idle worker asks often, and claims
+    /// (taking SQLite's write lock, or Postgres row locks) only when the answer is yes.
+    fn any_due(&self) -> impl Future<Output = Result<bool>> + Send;
+
     /// Claims up to `limit` due messages of any tenant under a fresh lease of `lease`.
     fn claim_messages(&self, limit: u32, lease: Duration) -> impl Future<Output = Result<Vec<Claimed>>> + Send;
 
@@ -82,7 +86,8 @@ pub trait WebhookOutbox: Send + Sync {
         schedule: &RetrySchedule,
     ) -> impl Future<Output = Result<AttemptOutcome>> + Send;
 
-    /// Sends a message again (any status), from the start of the schedule, at once.
+    /// Sends a message again (any status), from the start of the schedule, at once; refused while a
+    /// worker's lease on it runs (`webhook_message_in_delivery`), so it is never sent twice at once.
     fn redeliver(&self, tenant: &str, message: i64) -> impl Future<Output = Result<OutboundMessage>> + Send;
 
     /// Messages of a tenant, newest first.
@@ -106,6 +111,7 @@ forward_to_any_store! {
         async fn rotate_endpoint_secret(&self, tenant: &str, endpoint: i64, secret: Option<String>, overlap: Duration) -> Result<WithSecret<Endpoint>>;
         async fn set_endpoint_enabled(&self, tenant: &str, endpoint: i64, enabled: bool, user: &str) -> Result<Endpoint>;
         async fn list_endpoints(&self, tenant: &str) -> Result<Vec<Endpoint>>;
+        async fn any_due(&self) -> Result<bool>;
         async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>>;
         async fn finish_attempt(&self, report: AttemptReport, schedule: &RetrySchedule) -> Result<AttemptOutcome>;
         async fn redeliver(&self, tenant: &str, message: i64) -> Result<OutboundMessage>;

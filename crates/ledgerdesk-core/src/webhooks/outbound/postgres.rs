@@ -11,8 +11,8 @@ use ledgerdesk_types::{
 use sqlx::{PgConnection, PgPool};
 
 use super::queries::{
-    MESSAGE_COLUMNS, MESSAGE_FROM, attempts_sql, claim_sql, cutoff, delivery_sql, endpoint_columns, finish_sql,
-    messages_sql, orphan_events_sql, prunable_sql, signing_secrets_sql,
+    MESSAGE_COLUMNS, MESSAGE_FROM, any_due_sql, attempts_sql, claim_sql, cutoff, delivery_sql, endpoint_columns,
+    finish_sql, messages_sql, orphan_events_sql, prunable_sql, signing_secrets_sql,
 };
 use super::{
     AttemptReport, Claimed, NewEndpoint, Next, OutboundEvent, RetrySchedule, WebhookOutbox, attempt_error, fan_out_sql,
@@ -110,6 +110,14 @@ impl WebhookOutbox for PgStore {
         Ok(rows.into_iter().map(|row| to_endpoint(tenant, row)).collect())
     }
 
+    async fn any_due(&self) -> Result<bool> {
+        let sql = any_due_sql(placeholder);
+        self.retried(Error::busy, || async {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(now()).fetch_one(self.pool()).await.db()
+        })
+        .await
+    }
+
     async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>> {
         let token = lease_token();
         self.retried(Error::busy, || claim(self.pool(), limit, lease, &token, now())).await
@@ -127,7 +135,7 @@ impl WebhookOutbox for PgStore {
             let reset = sqlx::query(
                 "UPDATE webhook_messages SET status = 'pending', next_attempt_at = $3, schedule_step = 0,
                         lease_token = NULL, leased_until = NULL
-                  WHERE id = $1 AND tenant_id = $2",
+                  WHERE id = $1 AND tenant_id = $2 AND (leased_until IS NULL OR leased_until <= $3)",
             )
             .bind(message)
             .bind(tenant_id)
@@ -137,7 +145,8 @@ impl WebhookOutbox for PgStore {
             .db()?
             .rows_affected();
             if reset == 0 {
-                return Err(Error::WebhookMessageNotFound(message));
+                load_message(&mut tx, tenant, tenant_id, message).await?;
+                return Err(Error::WebhookMessageInDelivery(message));
             }
             let value = load_message(&mut tx, tenant, tenant_id, message).await?;
             tx.commit().await.db()?;

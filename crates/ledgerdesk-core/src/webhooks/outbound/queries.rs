@@ -5,17 +5,30 @@ use ledgerdesk_types::WebhookQuery;
 
 use crate::db::Param;
 
+/// Messages (`m`, joined to their endpoint `e`) due at `now`: pending, their time come, no live lease,
+/// their endpoint enabled.
+fn due(now: &str) -> String {
+    format!(
+        "FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+        WHERE m.status = 'pending' AND m.next_attempt_at <= {now}
+          AND (m.leased_until IS NULL OR m.leased_until <= {now}) AND e.disabled_at IS NULL"
+    )
+}
+
+/// Whether any message is due at `{1}`.
+pub(super) fn any_due_sql(placeholder: fn(usize) -> String) -> String {
+    format!("SELECT EXISTS (SELECT 1 {})", due(&placeholder(1)))
+}
+
 /// Claims up to `{4}` due messages of enabled endpoints under lease token `{1}` until `{2}` (now is `{3}`);
 /// `lock` is Postgres' `FOR UPDATE OF m SKIP LOCKED`, empty on SQLite (whose writer lock suffices).
 pub(super) fn claim_sql(placeholder: fn(usize) -> String, lock: &str) -> String {
     let (token, until, now, limit) = (placeholder(1), placeholder(2), placeholder(3), placeholder(4));
     format!(
         "UPDATE webhook_messages SET lease_token = {token}, leased_until = {until}, attempts = attempts + 1
-          WHERE id IN (SELECT m.id FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
-                        WHERE m.status = 'pending' AND m.next_attempt_at <= {now}
-                          AND (m.leased_until IS NULL OR m.leased_until <= {now}) AND e.disabled_at IS NULL
-                        ORDER BY m.next_attempt_at, m.id LIMIT {limit} {lock})
-          RETURNING id, webhook_id, attempts, schedule_step, endpoint_id, event_id"
+          WHERE id IN (SELECT m.id {} ORDER BY m.next_attempt_at, m.id LIMIT {limit} {lock})
+          RETURNING id, webhook_id, attempts, schedule_step, endpoint_id, event_id",
+        due(&now)
     )
 }
 

@@ -10,8 +10,8 @@ use ledgerdesk_types::{
 use rusqlite::{OptionalExtension, Row, Transaction};
 
 use super::queries::{
-    MESSAGE_COLUMNS, MESSAGE_FROM, attempts_sql, claim_sql, cutoff, delivery_sql, endpoint_columns, finish_sql,
-    messages_sql, orphan_events_sql, prunable_sql, signing_secrets_sql,
+    MESSAGE_COLUMNS, MESSAGE_FROM, any_due_sql, attempts_sql, claim_sql, cutoff, delivery_sql, endpoint_columns,
+    finish_sql, messages_sql, orphan_events_sql, prunable_sql, signing_secrets_sql,
 };
 use super::{
     AttemptReport, Claimed, NewEndpoint, Next, OutboundEvent, RetrySchedule, WebhookOutbox, attempt_error, fan_out_sql,
@@ -105,6 +105,10 @@ impl WebhookOutbox for SqliteStore {
         .await
     }
 
+    async fn any_due(&self) -> Result<bool> {
+        self.read(|tx| tx.query_row(&any_due_sql(placeholder), [now()], |r| r.get(0)).db()).await
+    }
+
     async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>> {
         let token = lease_token();
         self.write(Error::busy, move |tx| claim(tx, limit, lease, &token, now())).await
@@ -123,12 +127,13 @@ impl WebhookOutbox for SqliteStore {
                 .execute(
                     "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, schedule_step = 0,
                             lease_token = NULL, leased_until = NULL
-                      WHERE id = ?1 AND tenant_id = ?2",
+                      WHERE id = ?1 AND tenant_id = ?2 AND (leased_until IS NULL OR leased_until <= ?3)",
                     (message, tenant_id, now()),
                 )
                 .db()?;
             if reset == 0 {
-                return Err(Error::WebhookMessageNotFound(message));
+                load_message(tx, &tenant, tenant_id, message)?;
+                return Err(Error::WebhookMessageInDelivery(message));
             }
             load_message(tx, &tenant, tenant_id, message)
         })

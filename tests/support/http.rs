@@ -1,5 +1,6 @@
-//! Real HTTP on 127.0.0.1 for the webhook contracts: a scripted receiver that records what it gets
-//! (the other side of outbound delivery), and signed POSTs to Ledgerdesk's receiver.
+//! Real HTTP on 127.0.0.1 for the webhook contracts and the real-window tests: a scripted receiver
+//! that records what it gets (the other side of outbound delivery), and signed POSTs to Ledgerdesk's
+//! receiver.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
