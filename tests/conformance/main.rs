@@ -2,6 +2,7 @@
 //! as `sqlite::<name>` and `postgres::<name>`. A contract is a plain async function taking a [`Kind`];
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
+mod exports;
 mod fixtures;
 mod idempotency;
 mod inbound;
@@ -13,6 +14,7 @@ mod outbound;
 mod processes;
 mod reservations;
 mod schema;
+mod trail;
 
 /// Stamps out one `#[tokio::test]` per contract and backend.
 macro_rules! conformance {
@@ -37,6 +39,19 @@ macro_rules! conformance {
 }
 
 conformance! {
+    trail::sixteen_concurrent_writers_leave_one_unbroken_chain,
+    trail::the_app_cannot_change_the_trail,
+    trail::tampering_behind_the_apps_back_is_found,
+    exports::only_the_workflows_steps_are_taken,
+    exports::four_eyes_hold_even_against_the_database,
+    exports::two_approvers_are_needed_above_the_amount,
+    exports::a_change_after_approval_sends_it_back_to_review,
+    exports::an_approval_past_its_lapse_is_refused,
+    exports::posting_twice_writes_one_file,
+    exports::a_post_killed_midway_leaves_no_partial_file,
+    exports::reordered_rows_diff_to_nothing,
+    exports::a_rollback_needs_another_persons_approval,
+    exports::an_incomplete_period_is_rejected_and_revised,
     numbering::gapless_under_32_concurrent_issuers,
     numbering::failed_issue_consumes_no_number,
     numbering::each_period_and_tenant_has_its_own_counter,

@@ -122,6 +122,21 @@ impl TestDb {
         }
     }
 
+    /// Runs `sql` the way someone behind the app's back would: with the `sqlite3` shell on the file, or
+    /// with `psql` as the superuser (trust auth) with every trigger switched off for the session
+    /// (`session_replication_role = replica`). Panics with what the shell said if it fails.
+    pub fn shell(&self, sql: &str) {
+        let output = match self.kind {
+            Kind::Sqlite => std::process::Command::new("sqlite3").arg(self.sqlite_path()).arg(sql).output(),
+            Kind::Postgres => std::process::Command::new("psql")
+                .args([self.url.as_str(), "-v", "ON_ERROR_STOP=1", "-q", "-c"])
+                .arg(format!("SET session_replication_role = replica; {sql}"))
+                .output(),
+        }
+        .unwrap_or_else(|e| panic!("cannot run the database shell (install sqlite3 and postgresql-client): {e}"));
+        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
     /// Installs a trigger that refuses any invoice line described `EXPLODE`: a real database failure
     /// late in an issue's transaction, after its number is taken.
     pub async fn refuse_exploding_lines(&self) {

@@ -1,6 +1,9 @@
 //! The command line.
 
+mod exports;
+
 use clap::{Args, Parser, Subcommand};
+pub use exports::{DestinationCommand, ExportCommand, ExportTarget, StepArgs};
 
 /// Ledgerdesk: gapless invoice numbering and accounting guards on SQLite or Postgres.
 #[derive(Debug, Parser)]
@@ -60,6 +63,12 @@ pub enum Command {
     /// Webhooks: sources and the receiver (inbound), endpoints and delivery (outbound), records.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Staged accounting exports: prepare, review, approve (four eyes), post, roll back.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Where posted exports are written.
+    #[command(subcommand)]
+    Destination(DestinationCommand),
     /// Benchmarks against a raw baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -277,6 +286,24 @@ pub enum AuditCommand {
     Numbering {
         #[arg(long)]
         tenant: String,
+    },
+    /// Recompute the tenant's audit trail hash chain; exits 1 naming the first broken entry.
+    Verify {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// The tenant's audit trail, newest first.
+    Trail {
+        #[arg(long)]
+        tenant: String,
+        /// Only entries about this subject (`export:7`, `invoice:202611-00001-ACME`, `license:3`).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Only entries before this seq.
+        #[arg(long)]
+        before: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }
 

@@ -18,6 +18,9 @@
 //! - [`payments`]: payments against invoices, never past their total.
 //! - [`webhooks`]: inbound events recorded once ([`WebhookInbox`]), outbound messages delivered at
 //!   least once from a transactional outbox ([`WebhookOutbox`]), Standard Webhooks signatures.
+//! - [`trail`]: the append-only, hash-chained audit trail ([`AuditTrail`]).
+//! - [`exports`]: staged accounting exports: prepare, review, four-eyes approval, post, roll back
+//!   ([`Exports`]).
 //!
 //! Plumbing and leaves:
 //! - [`db`]: connections, pooling, transactions, retries, error mapping, [`AnyStore`]; no guard.
@@ -46,6 +49,7 @@ pub mod catalog;
 pub mod continuity;
 pub mod db;
 pub mod error;
+pub mod exports;
 mod fault;
 pub mod format;
 pub mod idempotency;
@@ -56,6 +60,7 @@ pub mod model;
 pub mod numbering;
 pub mod payments;
 pub mod store;
+pub mod trail;
 pub mod validate;
 pub mod webhooks;
 
@@ -66,6 +71,7 @@ pub use db::{
     StoreOptions, default_sqlite_path, redact,
 };
 pub use error::{Error, Result};
+pub use exports::{ExportError, Exports, FourEyes};
 pub use idempotency::Keys;
 pub use invoices::Invoices;
 pub use ledgerdesk_types as types;
@@ -73,5 +79,6 @@ pub use licenses::Licenses;
 pub use model::*;
 pub use numbering::Numbering;
 pub use store::{Store, prelude};
+pub use trail::AuditTrail;
 pub use webhooks::inbound::WebhookInbox;
 pub use webhooks::outbound::WebhookOutbox;

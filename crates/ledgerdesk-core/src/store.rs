@@ -8,7 +8,9 @@
 //! - [`Continuity`]: the continuity audit (`continuity/`);
 //! - [`Keys`]: idempotency records (`idempotency/`);
 //! - [`Licenses`]: licenses (`licenses/`);
-//! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`).
+//! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`);
+//! - [`AuditTrail`]: the hash-chained audit trail (`trail/`);
+//! - [`Exports`]: staged accounting exports (`exports/`).
 //!
 //! Implementations, one line each: [`SqliteStore`](crate::SqliteStore) (offline, one file),
 //! [`PgStore`](crate::PgStore) (connected, one shared Postgres), [`AnyStore`](crate::AnyStore) (either,
@@ -17,22 +19,44 @@
 use crate::catalog::Catalog;
 use crate::continuity::Continuity;
 use crate::db::Backend;
+use crate::exports::Exports;
 use crate::idempotency::Keys;
 use crate::invoices::Invoices;
 use crate::licenses::Licenses;
 use crate::numbering::Numbering;
+use crate::trail::AuditTrail;
 use crate::webhooks::inbound::WebhookInbox;
 use crate::webhooks::outbound::WebhookOutbox;
 
 /// Everything the guards promise, on any database. Every method is one transaction: it takes effect
 /// whole or not at all.
 pub trait Store:
-    Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses + WebhookInbox + WebhookOutbox
+    Backend
+    + Catalog
+    + Numbering
+    + Invoices
+    + Continuity
+    + Keys
+    + Licenses
+    + WebhookInbox
+    + WebhookOutbox
+    + AuditTrail
+    + Exports
 {
 }
 
 impl<T> Store for T where
-    T: Backend + Catalog + Numbering + Invoices + Continuity + Keys + Licenses + WebhookInbox + WebhookOutbox
+    T: Backend
+        + Catalog
+        + Numbering
+        + Invoices
+        + Continuity
+        + Keys
+        + Licenses
+        + WebhookInbox
+        + WebhookOutbox
+        + AuditTrail
+        + Exports
 {
 }
 
@@ -42,10 +66,12 @@ pub mod prelude {
     pub use crate::catalog::Catalog;
     pub use crate::continuity::Continuity;
     pub use crate::db::Backend;
+    pub use crate::exports::Exports;
     pub use crate::idempotency::Keys;
     pub use crate::invoices::Invoices;
     pub use crate::licenses::Licenses;
     pub use crate::numbering::Numbering;
+    pub use crate::trail::AuditTrail;
     pub use crate::webhooks::inbound::WebhookInbox;
     pub use crate::webhooks::outbound::WebhookOutbox;
 }

@@ -15,11 +15,14 @@
 //! - [`text`]: text from outside read strictly: plain decimals, no control characters, shortened echoes.
 //! - [`payment`]: payments and an invoice's payment status.
 //! - [`webhook`]: webhook sources, endpoints, inbound events, outbound messages and their attempts.
+//! - [`export`]: staged accounting exports: destinations, journal rows, quality, approvals, diffs.
+//! - [`trail`]: the audit trail's entries and what verifying its hash chain found.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod catalog;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod invoice;
 pub mod license;
@@ -28,9 +31,15 @@ mod named;
 pub mod numbering;
 pub mod payment;
 pub mod text;
+pub mod trail;
 pub mod webhook;
 
 pub use error::{ErrorBody, Localized};
+pub use export::{
+    AccountMapping, ActionState, Approval, Destination, EditExport, Export, ExportAction, ExportDiff, ExportFormat,
+    ExportQuery, ExportSettings, ExportSettingsChange, ExportState, ExportStep, FieldChange, Finding, JournalRow,
+    NewDestination, PostedFile, PrepareExport, Quality, RowField, Severity, Snapshot,
+};
 pub use idempotency::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged, Reply};
 pub use invoice::{InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError, LineInput};
 pub use license::{
@@ -40,6 +49,7 @@ pub use license::{
 pub use money::{Currency, round_money};
 pub use numbering::{NumberingAudit, ResetPolicy};
 pub use payment::{Payment, PaymentStatus};
+pub use trail::{AuditEntry, AuditQuery, BrokenLink, ChainBreak, ChainVerdict};
 pub use webhook::{
     Attempt, AttemptOutcome, Endpoint, InboundEvent, InboundStatus, MessageStatus, OutboundMessage, Rejection, Source,
     WebhookCounters, WebhookQuery, WithSecret,

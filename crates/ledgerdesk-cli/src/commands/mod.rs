@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod catalog;
+mod export;
 mod idempotency;
 mod invoice;
 mod license;
@@ -81,6 +82,8 @@ pub async fn run(cli: &Cli) -> Outcome {
         Command::License(command) => license::run(cli, &open(cli).await?, command).await,
         Command::Idempotency(command) => idempotency::run(cli, &open(cli).await?, command).await,
         Command::Webhook(command) => webhook::run(cli, &open(cli).await?, command).await,
+        Command::Export(command) => export::run(cli, &open(cli).await?, command).await,
+        Command::Destination(command) => export::destination(cli, &open(cli).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
     }
 }

@@ -73,6 +73,17 @@ pub(crate) async fn tenant_id(conn: &mut PgConnection, code: &str) -> Result<i64
         .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
 }
 
+/// The id of `tenant`'s series `code`, or `series_not_found`.
+pub(crate) async fn series_id(conn: &mut PgConnection, tenant: &str, tenant_id: i64, code: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM invoice_series WHERE tenant_id = $1 AND code = $2")
+        .bind(tenant_id)
+        .bind(code)
+        .fetch_optional(conn)
+        .await
+        .db()?
+        .ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: code.to_owned() })
+}
+
 type TenantRow = (i64, String, String, String, NaiveDate, i32);
 
 /// Tenant `code`; `lock` is appended to the query (`FOR NO KEY UPDATE`, or nothing).

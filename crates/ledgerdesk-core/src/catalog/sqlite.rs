@@ -75,6 +75,14 @@ pub(crate) fn tenant_id(tx: &Transaction<'_>, code: &str) -> Result<i64> {
         .ok_or_else(|| Error::TenantNotFound(code.to_owned()))
 }
 
+/// The id of `tenant`'s series `code`, or `series_not_found`.
+pub(crate) fn series_id(tx: &Transaction<'_>, tenant: &str, tenant_id: i64, code: &str) -> Result<i64> {
+    tx.query_row("SELECT id FROM invoice_series WHERE tenant_id = ?1 AND code = ?2", (tenant_id, code), |r| r.get(0))
+        .optional()
+        .db()?
+        .ok_or_else(|| Error::SeriesNotFound { tenant: tenant.to_owned(), series: code.to_owned() })
+}
+
 const TENANT_COLUMNS: &str = "id, code, name, time_zone, books_open_from, future_days_allowed";
 
 fn tenant_row(r: &Row<'_>) -> rusqlite::Result<Tenant> {

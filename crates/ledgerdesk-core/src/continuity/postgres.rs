@@ -23,24 +23,32 @@ async fn audit(pool: &PgPool, tenant: &str) -> Result<Vec<NumberingAudit>> {
     let mut tx = pool.begin().await.db()?;
     // One snapshot for all four reads, so an issue committing meanwhile cannot look like a gap.
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.db()?;
-    let id = tenant_id(&mut tx, tenant).await?;
+    let audit = audit_in(&mut tx, tenant).await?;
+    tx.commit().await.db()?;
+    Ok(audit)
+}
+
+/// The audit read inside the caller's transaction (an export's quality check, which holds the export's
+/// row lock meanwhile).
+pub(crate) async fn audit_in(tx: &mut PgConnection, tenant: &str) -> Result<Vec<NumberingAudit>> {
+    let id = tenant_id(&mut *tx, tenant).await?;
     let facts = Facts {
         counters: triples(
-            &mut tx,
+            &mut *tx,
             "SELECT s.code, q.period, q.next_value FROM invoice_sequences q
                JOIN invoice_series s ON s.id = q.series_id WHERE q.tenant_id = $1",
             id,
         )
         .await?,
         issued: triples(
-            &mut tx,
+            &mut *tx,
             "SELECT s.code, i.period, i.seq FROM invoices i
                JOIN invoice_series s ON s.id = i.series_id WHERE i.tenant_id = $1",
             id,
         )
         .await?,
         voided: triples(
-            &mut tx,
+            &mut *tx,
             "SELECT s.code, v.period, v.seq FROM voided_numbers v
                JOIN invoice_series s ON s.id = v.series_id WHERE v.tenant_id = $1",
             id,
@@ -56,6 +64,5 @@ async fn audit(pool: &PgPool, tenant: &str) -> Result<Vec<NumberingAudit>> {
         .await
         .db()?,
     };
-    tx.commit().await.db()?;
     Ok(judge(tenant, facts))
 }

@@ -25,7 +25,8 @@ fn triples(tx: &Transaction<'_>, sql: &str, tenant_id: i64) -> Result<Vec<(Strin
         .db()
 }
 
-fn audit(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<NumberingAudit>> {
+/// The audit read inside the caller's transaction.
+pub(crate) fn audit(tx: &Transaction<'_>, tenant: &str) -> Result<Vec<NumberingAudit>> {
     let id = tenant_id(tx, tenant)?;
     let facts = Facts {
         counters: triples(

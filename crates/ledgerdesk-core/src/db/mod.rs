@@ -39,6 +39,18 @@ pub trait Backend {
     }
 }
 
+/// Rules the schema's triggers hold, by the prefix of the message they raise, and the code each is
+/// reported under.
+const DATABASE_RULES: [(&str, &str); 2] =
+    [("four_eyes_violation: ", "four_eyes_violation"), ("export_transition_invalid: ", "export_state_invalid")];
+
+/// The [`Error::DatabaseRule`] a trigger's message names, if it names one.
+pub(crate) fn database_rule(message: &str) -> Option<crate::error::Error> {
+    DATABASE_RULES.iter().find_map(|(prefix, code)| {
+        message.strip_prefix(prefix).map(|detail| crate::error::Error::DatabaseRule { code, detail: detail.to_owned() })
+    })
+}
+
 /// A parameter of a query built at run time (a list with optional filters); each twin binds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Param {

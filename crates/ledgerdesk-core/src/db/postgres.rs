@@ -28,6 +28,8 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
                 Error::InvoiceImmutable
             } else if let Some(detail) = db.message().strip_prefix("record_immutable: ") {
                 Error::RecordImmutable(detail.to_owned())
+            } else if let Some(rule) = super::database_rule(db.message()) {
+                rule
             } else {
                 Error::Storage { backend: "postgres", detail: e.to_string() }
             }
@@ -128,6 +130,11 @@ impl Backend for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+}
+
+/// Parameter `n` of a query built at run time, as Postgres spells it (`$n`).
+pub(crate) fn placeholder(n: usize) -> String {
+    format!("${n}")
 }
 
 /// Binds the parameters of a query built at run time.

@@ -23,6 +23,11 @@ use crate::error::{Error, Result};
 pub(crate) fn map_err(e: rusqlite::Error) -> Error {
     if let rusqlite::Error::SqliteFailure(failure, message) = &e {
         let message = message.as_deref().unwrap_or("");
+        if failure.code == ErrorCode::ConstraintViolation
+            && let Some(rule) = super::database_rule(message)
+        {
+            return rule;
+        }
         match failure.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
                 return Error::Transient { backend: "sqlite", detail: e.to_string() };
@@ -361,6 +366,11 @@ impl Backend for SqliteStore {
     fn read_only(&self) -> bool {
         self.is_read_only()
     }
+}
+
+/// Parameter `n` of a query built at run time, as Sqlite spells it (`?n`).
+pub(crate) fn placeholder(n: usize) -> String {
+    format!("?{n}")
 }
 
 /// Binds the parameters of a query built at run time. Times are written as rusqlite writes a

@@ -34,6 +34,15 @@ pub enum Error {
     /// The file is not a Ledgerdesk book (another kind of file, or a SQLite database of another program).
     #[error("not a Ledgerdesk book: {0}")]
     NotABook(String),
+    /// A rule the database itself holds (a trigger) refused the change: four eyes, the export workflow.
+    /// `code` is the rule's (`four_eyes_violation`, `export_state_invalid`).
+    #[error("the database refused this: {detail}")]
+    DatabaseRule {
+        /// The rule's stable code.
+        code: &'static str,
+        /// What the rule said.
+        detail: String,
+    },
     /// The database refused to change or delete a record that is kept as written.
     #[error("this record is kept as written and cannot be changed or deleted ({0})")]
     RecordImmutable(String),
@@ -358,6 +367,12 @@ pub enum Error {
         /// Its status.
         status: ledgerdesk_types::InboundStatus,
     },
+    /// An export step refused.
+    #[error(transparent)]
+    Export(#[from] crate::exports::ExportError),
+    /// `audit verify` found the chain broken.
+    #[error("the audit trail is broken at entry {}: {} ({})", .0.seq, .0.kind, .0.detail)]
+    AuditChainBroken(ledgerdesk_types::BrokenLink),
     /// An inbound request refused before anything was applied (it is recorded with its reason).
     #[error("webhook refused: {}", .0.reason())]
     WebhookRefused(Refusal),

@@ -30,7 +30,19 @@ pub(super) fn message(error: &Error) -> String {
         }
         Error::WebhookEndpointNotFound(id) => format!("{id} numaralı webhook uç noktası bulunamadı"),
         Error::WebhookEventNotFound(id) => format!("{id} numaralı gelen webhook olayı bulunamadı"),
+        Error::DatabaseRule { code, detail } => format!("veritabanı bunu reddetti ({code}): {detail}"),
         Error::WebhookMessageNotFound(id) => format!("{id} numaralı giden webhook mesajı bulunamadı"),
+        Error::Export(e) => e.message_tr(),
+        Error::AuditChainBroken(link) => format!(
+            "denetim kaydı {}. girişte bozuk: {} ({})",
+            link.seq,
+            match link.kind {
+                ledgerdesk_types::ChainBreak::ContentChanged => "içerik değişmiş",
+                ledgerdesk_types::ChainBreak::RowMissing => "giriş eksik",
+                ledgerdesk_types::ChainBreak::RowInserted => "giriş sonradan eklenmiş",
+            },
+            link.detail
+        ),
         Error::WebhookMessageInDelivery(id) => {
             format!("{id} numaralı giden webhook mesajı şu anda gönderiliyor; denemesi kaydedilince yeniden deneyin")
         }

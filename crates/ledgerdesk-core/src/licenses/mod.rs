@@ -22,6 +22,7 @@ use ledgerdesk_types::{
 use crate::db::{Param, forward_to_any_store};
 use crate::error::{Error, Result};
 use crate::idempotency::Command;
+use crate::trail::Entry;
 use crate::validate::{validate_code, validate_user};
 pub use batch::{MAX_BATCH, validate_batch};
 
@@ -200,6 +201,26 @@ pub(crate) fn judge(current: &License, request: &ChangeLicense) -> Result<Patch>
         LicenseAction::Resume => Err(refuse("resume")),
         LicenseAction::Revoke => Err(refuse("revoke")),
     }
+}
+
+/// The audit trail's entry for an assignment (`action` none) or a change of a license.
+pub(crate) fn audit_entry(
+    actor: &str,
+    action: Option<LicenseAction>,
+    before: Option<&License>,
+    after: &License,
+) -> Entry {
+    let name = action.map_or("license.assign", |a| a.command());
+    let entry = Entry::new(actor, name, format!("license:{}", after.id)).after(after);
+    match before {
+        Some(before) => entry.before(before),
+        None => entry,
+    }
+}
+
+/// The audit trail's entry for a sweep that wrote EXPIRED on `ids`.
+pub(crate) fn sweep_entry(actor: &str, tenant: &str, ids: &[i64]) -> Entry {
+    Entry::new(actor, "license.expire", format!("licenses:{tenant}")).after(&serde_json::json!({"expired": ids}))
 }
 
 /// Parses a stored status.

@@ -10,12 +10,15 @@ use chrono::{DateTime, Utc};
 use ledgerdesk_types::{AssignLicense, ChangeLicense, License, LicenseQuery, Reply};
 use sqlx::{PgConnection, PgPool};
 
-use super::{Assign, Change, LICENSE_COLUMNS, Licenses, effective_status, judge, list_sql, status};
+use super::{
+    Assign, Change, LICENSE_COLUMNS, Licenses, audit_entry, effective_status, judge, list_sql, status, sweep_entry,
+};
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::{PgResultExt, bind_all, map_err};
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
+use crate::trail::postgres::append;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::OutboundEvent;
 use crate::webhooks::outbound::postgres::emit;
@@ -121,6 +124,7 @@ pub(crate) async fn assign(conn: &mut PgConnection, assign: &Assign, now: DateTi
     .map_err(|e| already_active_or(e, &request.holder))?;
     let license = load(conn, &request.tenant, tenant_id, id, now).await?;
     emit(conn, tenant_id, &OutboundEvent::license(None, &license, now), now).await?;
+    append(conn, tenant_id, &request.tenant, &audit_entry(&assign.actor, None, None, &license), now).await?;
     Ok(license)
 }
 
@@ -152,6 +156,14 @@ pub(crate) async fn change(conn: &mut PgConnection, change: &Change, now: DateTi
         });
     }
     emit(conn, tenant_id, &OutboundEvent::license(Some(request.action), &after, now), now).await?;
+    append(
+        conn,
+        tenant_id,
+        &request.tenant,
+        &audit_entry(&change.actor, Some(request.action), Some(&current), &after),
+        now,
+    )
+    .await?;
     Ok(after)
 }
 
@@ -172,17 +184,21 @@ async fn get(pool: &PgPool, tenant: &str, id: i64, now: DateTime<Utc>) -> Result
 
 /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many.
 async fn expire(pool: &PgPool, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
-    let mut conn = pool.acquire().await.db()?;
-    let tenant_id = tenant_id(&mut conn, tenant).await?;
-    let expired = sqlx::query(
+    let mut tx = pool.begin().await.db()?;
+    let tenant_id = tenant_id(&mut tx, tenant).await?;
+    let expired: Vec<i64> = sqlx::query_scalar(
         "UPDATE licenses SET status = 'EXPIRED', version = version + 1, updated_by = $2, updated_at = $3
-          WHERE tenant_id = $1 AND status IN ('ACTIVE', 'SUSPENDED') AND expires_at <= $3",
+          WHERE tenant_id = $1 AND status IN ('ACTIVE', 'SUSPENDED') AND expires_at <= $3 RETURNING id",
     )
     .bind(tenant_id)
     .bind(actor)
     .bind(now)
-    .execute(&mut *conn)
+    .fetch_all(&mut *tx)
     .await
     .db()?;
-    Ok(expired.rows_affected())
+    if !expired.is_empty() {
+        append(&mut tx, tenant_id, tenant, &sweep_entry(actor, tenant, &expired), now).await?;
+    }
+    tx.commit().await.db()?;
+    Ok(expired.len() as u64)
 }

@@ -7,12 +7,15 @@ use chrono::{DateTime, Utc};
 use ledgerdesk_types::{AssignLicense, ChangeLicense, License, LicenseQuery, LicenseStatus, Reply};
 use rusqlite::{OptionalExtension, Transaction};
 
-use super::{Assign, Change, LICENSE_COLUMNS, Licenses, effective_status, judge, list_sql, status};
+use super::{
+    Assign, Change, LICENSE_COLUMNS, Licenses, audit_entry, effective_status, judge, list_sql, status, sweep_entry,
+};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, bind_all, map_err};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
+use crate::trail::sqlite::append;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::OutboundEvent;
 use crate::webhooks::outbound::sqlite::emit;
@@ -130,6 +133,7 @@ pub(crate) fn assign(tx: &Transaction<'_>, assign: &Assign, now: DateTime<Utc>) 
         .map_err(|e| already_active_or(e, &request.holder))?;
     let license = load(tx, &request.tenant, tenant_id, id, now)?;
     emit(tx, tenant_id, &OutboundEvent::license(None, &license, now), now)?;
+    append(tx, tenant_id, &request.tenant, &audit_entry(&assign.actor, None, None, &license), now)?;
     Ok(license)
 }
 
@@ -162,6 +166,13 @@ pub(crate) fn change(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) 
         });
     }
     emit(tx, tenant_id, &OutboundEvent::license(Some(request.action), &after, now), now)?;
+    append(
+        tx,
+        tenant_id,
+        &request.tenant,
+        &audit_entry(&change.actor, Some(request.action), Some(&current), &after),
+        now,
+    )?;
     Ok(after)
 }
 
@@ -180,12 +191,18 @@ fn get(tx: &Transaction<'_>, tenant: &str, id: i64, now: DateTime<Utc>) -> Resul
 /// Writes EXPIRED on every ACTIVE or SUSPENDED license past its expiry; returns how many.
 fn expire(tx: &Transaction<'_>, tenant: &str, actor: &str, now: DateTime<Utc>) -> Result<u64> {
     let tenant_id = tenant_id(tx, tenant)?;
-    let expired = tx
-        .execute(
+    let expired: Vec<i64> = tx
+        .prepare(
             "UPDATE licenses SET status = 'EXPIRED', version = version + 1, updated_by = ?2, updated_at = ?3
-              WHERE tenant_id = ?1 AND status IN ('ACTIVE', 'SUSPENDED') AND expires_at <= ?3",
-            (tenant_id, actor, now),
+              WHERE tenant_id = ?1 AND status IN ('ACTIVE', 'SUSPENDED') AND expires_at <= ?3 RETURNING id",
         )
+        .db()?
+        .query_map((tenant_id, actor, now), |r| r.get(0))
+        .db()?
+        .collect::<rusqlite::Result<_>>()
         .db()?;
-    Ok(expired as u64)
+    if !expired.is_empty() {
+        append(tx, tenant_id, tenant, &sweep_entry(actor, tenant, &expired), now)?;
+    }
+    Ok(expired.len() as u64)
 }

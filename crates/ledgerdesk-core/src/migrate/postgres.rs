@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks_payments",
         sql: include_str!("../../../../migrations/postgres/0004_webhooks_payments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "exports_audit",
+        sql: include_str!("../../../../migrations/postgres/0005_exports_audit.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

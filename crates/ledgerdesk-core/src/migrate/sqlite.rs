@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks_payments",
         sql: include_str!("../../../../migrations/sqlite/0004_webhooks_payments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "exports_audit",
+        sql: include_str!("../../../../migrations/sqlite/0005_exports_audit.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

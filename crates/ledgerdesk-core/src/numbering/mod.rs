@@ -333,8 +333,19 @@ impl Draft {
 impl Draft {
     /// The `invoice.issued` event of this invoice at `placement`.
     pub fn event(&self, series: &SeriesContext, placement: &Placement) -> OutboundEvent {
+        OutboundEvent::new("invoice.issued", self.facts(series, placement), placement.created_at)
+    }
+
+    /// The audit trail's entry for the issue, written last in its transaction.
+    pub(crate) fn audit_entry(&self, series: &SeriesContext, placement: &Placement) -> crate::trail::Entry {
+        crate::trail::Entry::new(&self.request.user, "invoice.issue", format!("invoice:{}", placement.number))
+            .after(&self.facts(series, placement))
+    }
+
+    /// What the event and the audit entry say about the invoice.
+    fn facts(&self, series: &SeriesContext, placement: &Placement) -> serde_json::Value {
         let (request, totals) = (&self.request, &self.totals);
-        let data = serde_json::json!({
+        serde_json::json!({
             "tenant": series.tenant_code,
             "number": placement.number,
             "series": series.series_code,
@@ -344,8 +355,7 @@ impl Draft {
             "net_total": totals.net_total,
             "tax_total": totals.tax_total,
             "total": totals.total,
-        });
-        OutboundEvent::new("invoice.issued", data, placement.created_at)
+        })
     }
 }
 

@@ -15,6 +15,7 @@ use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::trail::postgres::append_ctes;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::fan_out_sql;
 
@@ -226,9 +227,12 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     };
     let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
-    // The invoice, all its lines and its outbox event with one message per endpoint that wants it, in
-    // one statement: the last round trip before commit.
+    // The invoice, all its lines, its outbox event with one message per endpoint that wants it, and its
+    // audit entry (the tenant's chain head, locked until commit), in one statement: the last round trip
+    // before commit.
     let event = draft.event(&series, &placement);
+    let entry = draft.audit_entry(&series, &placement);
+    let audit = crate::trail::body(&series.tenant_code, placement.created_at, &entry)?;
     let column =
         |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
     // A number another series printed already inserts nothing (and so no lines), rather than abort the
@@ -249,9 +253,10 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
          ), event AS (
              INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at)
              SELECT $1, $22, $23, $24, $14 FROM invoice RETURNING id
-         ), messages AS ({FAN_OUT})
+         ), messages AS ({FAN_OUT}), {AUDIT}
          SELECT id FROM invoice"
-            .replace("{FAN_OUT}", &fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14)),
+            .replace("{FAN_OUT}", &fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14))
+            .replace("{AUDIT}", &append_ctes(|n| format!("${n}"), 25)),
     ))
     .bind(series.tenant_id)
     .bind(series.series_id)
@@ -277,6 +282,12 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     .bind(&event.uid)
     .bind(event.event_type)
     .bind(&event.payload)
+    .bind(series.tenant_id)
+    .bind(placement.created_at)
+    .bind(&entry.actor)
+    .bind(entry.action)
+    .bind(&entry.subject)
+    .bind(audit)
     .fetch_optional(&mut *conn)
     .await
     .db()?;

@@ -17,6 +17,7 @@ use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
+use crate::trail::sqlite::append;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::sqlite::emit;
 
@@ -252,6 +253,8 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     }
     // Its outbox event, and one message per endpoint that wants it, in this same transaction.
     emit(tx, series.tenant_id, &draft.event(&series, &placement), placement.created_at)?;
+    // Its audit entry, last: the tenant's chain head is taken just before commit.
+    append(tx, series.tenant_id, &series.tenant_code, &draft.audit_entry(&series, &placement), placement.created_at)?;
     Ok(draft.issued(series, placement, id))
 }
 

@@ -117,6 +117,14 @@ pub(crate) struct Recorded {
     pub status: PaymentStatus,
 }
 
+impl Recorded {
+    /// The audit trail's entry for the payment.
+    pub(crate) fn audit_entry(&self, number: &str) -> crate::trail::Entry {
+        let after = serde_json::json!({"payment": self.payment, "paid_total": self.paid_total, "status": self.status});
+        crate::trail::Entry::new(&self.payment.recorded_by, "payment.record", format!("invoice:{number}")).after(&after)
+    }
+}
+
 /// The payment `id`, as recorded now against `invoice`, which is then paid `paid_total`.
 pub(crate) fn recorded(
     id: i64,

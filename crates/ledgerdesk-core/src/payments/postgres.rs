@@ -10,6 +10,7 @@ use sqlx::PgConnection;
 use super::{NewPayment, PAYMENT_COLUMNS, PAYMENT_FROM, Payable, Recorded, judge, recorded};
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
+use crate::trail::postgres::append;
 use crate::webhooks::outbound::OutboundEvent;
 use crate::webhooks::outbound::postgres::emit;
 
@@ -109,6 +110,7 @@ pub(crate) async fn record(
         at,
     )
     .await?;
+    append(conn, tenant_id, tenant, &recorded.audit_entry(&payment.number), at).await?;
     Ok(recorded)
 }
 

@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Row, Transaction};
 use super::{NewPayment, PAYMENT_COLUMNS, PAYMENT_FROM, Payable, Recorded, judge, recorded};
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
+use crate::trail::sqlite::append;
 use crate::webhooks::outbound::OutboundEvent;
 use crate::webhooks::outbound::sqlite::emit;
 
@@ -75,6 +76,7 @@ pub(crate) fn record(
         &OutboundEvent::payment_recorded(tenant, &payment.number, &recorded.payment, invoice.total, paid_total, at),
         at,
     )?;
+    append(tx, tenant_id, tenant, &recorded.audit_entry(&payment.number), at)?;
     Ok(recorded)
 }
 

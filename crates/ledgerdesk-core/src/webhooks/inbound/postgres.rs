@@ -21,15 +21,11 @@ use super::{
 };
 use crate::catalog::postgres::tenant_id;
 use crate::catalog::same_or_conflict;
-use crate::db::postgres::{PgResultExt, bind_all};
+use crate::db::postgres::{PgResultExt, bind_all, placeholder};
 use crate::db::{PgStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::payments;
 use crate::webhooks::outbound::{cutoff, overlap_end, secret_to_store};
-
-fn placeholder(n: usize) -> String {
-    format!("${n}")
-}
 
 impl WebhookInbox for PgStore {
     async fn add_source(&self, source: NewSource) -> Result<WithSecret<Source>> {

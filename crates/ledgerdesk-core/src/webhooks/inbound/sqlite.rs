@@ -20,15 +20,11 @@ use super::{
 };
 use crate::catalog::same_or_conflict;
 use crate::catalog::sqlite::tenant_id;
-use crate::db::sqlite::{SqliteResultExt, bind_all, currency_at, decimal_at};
+use crate::db::sqlite::{SqliteResultExt, bind_all, currency_at, decimal_at, placeholder};
 use crate::db::{SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::payments;
 use crate::webhooks::outbound::{overlap_end, secret_to_store};
-
-fn placeholder(n: usize) -> String {
-    format!("?{n}")
-}
 
 impl WebhookInbox for SqliteStore {
     async fn add_source(&self, source: NewSource) -> Result<WithSecret<Source>> {

@@ -20,13 +20,9 @@ use super::{
 };
 use crate::catalog::postgres::tenant_id;
 use crate::catalog::same_or_conflict;
-use crate::db::postgres::{PgResultExt, bind_all};
+use crate::db::postgres::{PgResultExt, bind_all, placeholder};
 use crate::db::{PgStore, in_batches, now};
 use crate::error::{Error, Result};
-
-fn placeholder(n: usize) -> String {
-    format!("${n}")
-}
 
 impl WebhookOutbox for PgStore {
     async fn add_endpoint(&self, endpoint: NewEndpoint) -> Result<WithSecret<Endpoint>> {

@@ -19,13 +19,9 @@ use super::{
 };
 use crate::catalog::same_or_conflict;
 use crate::catalog::sqlite::tenant_id;
-use crate::db::sqlite::{SqliteResultExt, bind_all};
+use crate::db::sqlite::{SqliteResultExt, bind_all, placeholder};
 use crate::db::{SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
-
-fn placeholder(n: usize) -> String {
-    format!("?{n}")
-}
 
 impl WebhookOutbox for SqliteStore {
     async fn add_endpoint(&self, endpoint: NewEndpoint) -> Result<WithSecret<Endpoint>> {

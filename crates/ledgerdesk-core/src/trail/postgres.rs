@@ -1,0 +1,105 @@
+//! The audit trail on Postgres. Twin of `sqlite.rs`; the chain's rules are in `mod.rs`.
+//!
+//! An append is one statement in the caller's transaction: an UPDATE moves the tenant's head one step on
+//! (computing the new hash in SQL from the old one, exactly as [`super::link`] does) and so locks it
+//! until commit; the entry is inserted from what it returns. Concurrent appends wait on the head row in
+//! turn: the chain never forks.
+
+use chrono::{DateTime, Utc};
+use ledgerdesk_types::{AuditEntry, AuditQuery, ChainVerdict};
+use sqlx::PgConnection;
+
+use super::{AuditTrail, Entry, Stored, VERIFY_BATCH, Verifier, body, list_sql, verify_batch_sql};
+use crate::catalog::postgres::tenant_id;
+use crate::db::PgStore;
+use crate::db::postgres::{PgResultExt, bind_all, placeholder};
+use crate::error::{Error, Result};
+
+type StoredRow = (i64, DateTime<Utc>, String, String, String, String, String, String);
+
+fn stored((seq, at, actor, action, subject, body, prev_hash, hash): StoredRow) -> Stored {
+    Stored { seq, at, actor, action, subject, body, prev_hash, hash }
+}
+
+impl AuditTrail for PgStore {
+    async fn list_audit(&self, tenant: &str, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut conn = self.pool().acquire().await.db()?;
+        let (sql, params) = list_sql(tenant_id(&mut conn, tenant).await?, query, placeholder);
+        let rows: Vec<StoredRow> =
+            bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), params).fetch_all(&mut *conn).await.db()?;
+        Ok(rows.into_iter().map(|row| stored(row).into_entry()).collect())
+    }
+
+    async fn verify_audit(&self, tenant: &str) -> Result<ChainVerdict> {
+        let mut tx = self.pool().begin().await.db()?;
+        // One snapshot for the head and every entry, so appends meanwhile do not look like insertions.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.db()?;
+        let tenant_id = tenant_id(&mut tx, tenant).await?;
+        let (head_seq, head_hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?
+                .ok_or_else(|| Error::Storage { backend: "postgres", detail: "the tenant has no audit head".into() })?;
+        let mut verifier = Verifier::new(tenant, head_seq, head_hash);
+        let sql = verify_batch_sql(placeholder);
+        while let Some(after) = verifier.resume_after() {
+            let batch: Vec<StoredRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(tenant_id)
+                .bind(after)
+                .bind(VERIFY_BATCH)
+                .fetch_all(&mut *tx)
+                .await
+                .db()?;
+            let full = batch.len() as i64 == VERIFY_BATCH;
+            if !batch.into_iter().map(stored).all(|entry| verifier.check(&entry)) || !full {
+                break;
+            }
+        }
+        tx.commit().await.db()?;
+        Ok(verifier.finish())
+    }
+}
+
+/// The append statement: `{1}` tenant id, `{2}` at, `{3}` actor, `{4}` action, `{5}` subject, `{6}` body.
+/// Also used inside larger statements (an invoice issue) as two CTEs, `audit_head` and `audit_entry`.
+pub(crate) fn append_ctes(p: fn(usize) -> String, first: usize) -> String {
+    let [tenant, at, actor, action, subject, body] = std::array::from_fn(|i| p(first + i));
+    format!(
+        "audit_head AS (
+             UPDATE audit_heads SET prev_hash = hash, seq = seq + 1,
+                    hash = encode(sha256(convert_to(hash || E'\\n' || (seq + 1)::text || E'\\n' || {body}, 'UTF8')), 'hex')
+              WHERE tenant_id = {tenant}
+             RETURNING tenant_id, seq, hash, prev_hash
+         ), audit_entry AS (
+             INSERT INTO audit_trail (tenant_id, seq, at, actor, action, subject, body, prev_hash, hash)
+             SELECT tenant_id, seq, {at}, {actor}, {action}, {subject}, {body}, prev_hash, hash FROM audit_head
+             RETURNING seq
+         )"
+    )
+}
+
+/// Appends `entry` to `tenant`'s chain inside the caller's transaction; returns its seq. Call it last,
+/// just before commit: it holds the tenant's head row until then.
+pub(crate) async fn append(
+    conn: &mut PgConnection,
+    tenant_id: i64,
+    tenant: &str,
+    entry: &Entry,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let body = body(tenant, at, entry)?;
+    let sql = format!("WITH {} SELECT seq FROM audit_entry", append_ctes(placeholder, 1));
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(tenant_id)
+        .bind(at)
+        .bind(&entry.actor)
+        .bind(entry.action)
+        .bind(&entry.subject)
+        .bind(body)
+        .fetch_optional(conn)
+        .await
+        .db()?
+        .ok_or_else(|| Error::Storage { backend: "postgres", detail: "the tenant has no audit head".into() })
+}
