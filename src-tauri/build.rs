@@ -38,6 +38,17 @@ fn main() {
         "list_sources",
         "add_source",
         "rotate_source_secret",
+        "list_exports",
+        "get_export",
+        "export_rows",
+        "diff_export",
+        "prepare_export",
+        "edit_export",
+        "step_export",
+        "list_destinations",
+        "add_destination",
+        "list_audit",
+        "verify_audit",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri build step");
 }

@@ -9,7 +9,7 @@
 //! - [`settings`]: reading and writing the settings file.
 //! - [`error`]: the error every command returns.
 //! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`, `licenses`, `idempotency`,
-//!   `webhooks`); a new screen adds a module.
+//!   `webhooks`, `exports`); a new screen adds a module.
 //! - [`delivery`]: the background worker sending outbound webhooks while the window is open.
 
 pub mod commands;
@@ -66,6 +66,17 @@ pub fn run() {
             commands::webhooks::list_sources,
             commands::webhooks::add_source,
             commands::webhooks::rotate_source_secret,
+            commands::exports::list_exports,
+            commands::exports::get_export,
+            commands::exports::export_rows,
+            commands::exports::diff_export,
+            commands::exports::prepare_export,
+            commands::exports::edit_export,
+            commands::exports::step_export,
+            commands::exports::list_destinations,
+            commands::exports::add_destination,
+            commands::exports::list_audit,
+            commands::exports::verify_audit,
         ])
         .run(tauri::generate_context!("tauri.conf.json"))
         .unwrap_or_else(|e| {

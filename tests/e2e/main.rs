@@ -6,6 +6,7 @@
 //! without them the tests fail and say what to install.
 
 mod driver;
+mod exports;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -113,6 +114,7 @@ fn issue_flow(kind: Kind, backend: &str) {
 
     license_flow(&app, &runtime, &db);
     webhooks::webhook_flow(&app, &runtime, &db);
+    exports::export_flow(&app);
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());
     }

@@ -8,9 +8,10 @@ use ledgerdesk_types::api::{
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
-    AssignLicense, ChangeLicense, Endpoint, ErrorBody, IdempotencyQuery, IdempotencyRecord, InboundEvent,
-    InvoiceListQuery, InvoiceSummary, IssuedInvoice, License, LicenseQuery, NumberingAudit, OutboundMessage, Purged,
-    Rejection, Reply, Source, WebhookCounters, WebhookQuery, WithSecret,
+    AssignLicense, AuditEntry, AuditQuery, ChainVerdict, ChangeLicense, Destination, EditExport, Endpoint, ErrorBody,
+    Export, ExportDiff, ExportQuery, ExportStep, IdempotencyQuery, IdempotencyRecord, InboundEvent, InvoiceListQuery,
+    InvoiceSummary, IssuedInvoice, JournalRow, License, LicenseQuery, NewDestination, NumberingAudit, OutboundMessage,
+    PrepareExport, Purged, Rejection, Reply, Snapshot, Source, WebhookCounters, WebhookQuery, WithSecret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -229,4 +230,61 @@ pub async fn add_source(request: SourceRequest) -> Result<WithSecret<Source>, Er
 
 pub async fn rotate_source_secret(name: String) -> Result<WithSecret<Source>, ErrorBody> {
     call("rotate_source_secret", &one("name", name)).await
+}
+
+pub async fn list_exports(query: ExportQuery) -> Result<Vec<Export>, ErrorBody> {
+    call("list_exports", &one("query", query)).await
+}
+
+pub async fn get_export(id: i64) -> Result<Export, ErrorBody> {
+    call("get_export", &one("id", id)).await
+}
+
+#[derive(Serialize)]
+struct RowsOf {
+    id: i64,
+    snapshot: Snapshot,
+}
+
+pub async fn export_rows(id: i64, snapshot: Snapshot) -> Result<Vec<JournalRow>, ErrorBody> {
+    call("export_rows", &RowsOf { id, snapshot }).await
+}
+
+#[derive(Serialize)]
+struct DiffOf {
+    id: i64,
+    from: Snapshot,
+    to: Snapshot,
+}
+
+pub async fn diff_export(id: i64, from: Snapshot, to: Snapshot) -> Result<ExportDiff, ErrorBody> {
+    call("diff_export", &DiffOf { id, from, to }).await
+}
+
+pub async fn prepare_export(request: PrepareExport, key: String) -> Result<Reply<Export>, ErrorBody> {
+    call("prepare_export", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn edit_export(request: EditExport, key: String) -> Result<Reply<Export>, ErrorBody> {
+    call("edit_export", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn step_export(request: ExportStep, key: String) -> Result<Reply<Export>, ErrorBody> {
+    call("step_export", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn list_destinations() -> Result<Vec<Destination>, ErrorBody> {
+    call("list_destinations", &NoArgs {}).await
+}
+
+pub async fn add_destination(request: NewDestination) -> Result<Destination, ErrorBody> {
+    call("add_destination", &one("request", request)).await
+}
+
+pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, ErrorBody> {
+    call("list_audit", &one("query", query)).await
+}
+
+pub async fn verify_audit() -> Result<ChainVerdict, ErrorBody> {
+    call("verify_audit", &NoArgs {}).await
 }

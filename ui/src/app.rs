@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 {tab(Screen::Licenses, "nav-licenses", "Licenses")}
                 {tab(Screen::Idempotency, "nav-idempotency", "Idempotency")}
                 {tab(Screen::Webhooks, "nav-webhooks", "Webhooks")}
+                {tab(Screen::Exports, "nav-exports", "Exports")}
                 {tab(Screen::Settings, "nav-settings", "Settings")}
             </nav>
             <span class="context" id="context">
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                 Screen::Licenses => view! { <screens::licenses::Licenses /> }.into_any(),
                 Screen::Idempotency => view! { <screens::idempotency::IdempotencyRecords /> }.into_any(),
                 Screen::Webhooks => view! { <screens::webhooks::Webhooks /> }.into_any(),
+                Screen::Exports => view! { <screens::exports::Exports /> }.into_any(),
                 Screen::Settings => view! { <screens::settings::SettingsScreen /> }.into_any(),
             }}
         </main>

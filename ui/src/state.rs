@@ -15,6 +15,7 @@ pub enum Screen {
     Licenses,
     Idempotency,
     Webhooks,
+    Exports,
     Settings,
 }
 

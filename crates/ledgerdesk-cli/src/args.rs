@@ -721,6 +721,32 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         pages: u32,
     },
+    /// The field-level diff of an export of N rows against reading both snapshots' rows, in one run.
+    ///
+    /// Writes a fresh BENCHDIFF… tenant (N invoices of this month) and files under the temp folder:
+    /// point it at a scratch database.
+    Diff {
+        /// Rows (one invoice each).
+        #[arg(long, default_value_t = 10_000)]
+        rows: u32,
+        /// Fields edited before the diff.
+        #[arg(long, default_value_t = 100)]
+        edits: u32,
+        /// Diffs (and reads) to time.
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+    },
+    /// Verifying an audit chain of N entries against reading them without hashing, in one run.
+    ///
+    /// Fills a BENCHAUDIT tenant with real invoice issues up to N entries on first use: a scratch database.
+    Audit {
+        /// Entries in the chain.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u32,
+        /// Verifications (and scans) to time.
+        #[arg(long, default_value_t = 3)]
+        repeat: u32,
+    },
     /// Inbound events/s through the real receiver (signature + dedup row + payment) against events only
     /// recorded (signature + dedup row: the baseline); outbound latency from commit to first attempt
     /// through the outbox and a worker, against a direct POST (the baseline). HTTP on 127.0.0.1.

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod detail;
+pub mod exports;
 pub mod idempotency;
 pub mod invoices;
 pub mod issue;

@@ -40,12 +40,17 @@ pub trait AuditTrail: Send + Sync {
 
     /// Recomputes the tenant's whole chain and reports the first break.
     fn verify_audit(&self, tenant: &str) -> impl Future<Output = Result<ChainVerdict>> + Send;
+
+    /// Reads every entry of the tenant's chain as `verify_audit` does, hashing and checking nothing;
+    /// returns how many: the benchmark's baseline.
+    fn scan_audit(&self, tenant: &str) -> impl Future<Output = Result<u64>> + Send;
 }
 
 forward_to_any_store! {
     impl AuditTrail {
         async fn list_audit(&self, tenant: &str, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
         async fn verify_audit(&self, tenant: &str) -> Result<ChainVerdict>;
+        async fn scan_audit(&self, tenant: &str) -> Result<u64>;
     }
 }
 
@@ -235,11 +240,6 @@ impl Verifier {
             last_hash: GENESIS.to_owned(),
             broken: None,
         }
-    }
-
-    /// The seq to read on from, or `None` once a break was found.
-    pub(crate) fn resume_after(&self) -> Option<i64> {
-        self.broken.is_none().then_some(self.last_seq)
     }
 
     /// Checks the next entry; `false` once the chain is broken (stop reading).

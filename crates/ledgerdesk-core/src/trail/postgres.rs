@@ -43,22 +43,50 @@ impl AuditTrail for PgStore {
                 .db()?
                 .ok_or_else(|| Error::Storage { backend: "postgres", detail: "the tenant has no audit head".into() })?;
         let mut verifier = Verifier::new(tenant, head_seq, head_hash);
-        let sql = verify_batch_sql(placeholder);
-        while let Some(after) = verifier.resume_after() {
-            let batch: Vec<StoredRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(tenant_id)
-                .bind(after)
-                .bind(VERIFY_BATCH)
-                .fetch_all(&mut *tx)
-                .await
-                .db()?;
-            let full = batch.len() as i64 == VERIFY_BATCH;
-            if !batch.into_iter().map(stored).all(|entry| verifier.check(&entry)) || !full {
-                break;
-            }
-        }
+        walk(&mut tx, tenant_id, |entry| verifier.check(entry)).await?;
         tx.commit().await.db()?;
         Ok(verifier.finish())
+    }
+
+    async fn scan_audit(&self, tenant: &str) -> Result<u64> {
+        let mut tx = self.pool().begin().await.db()?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await.db()?;
+        let tenant_id = tenant_id(&mut tx, tenant).await?;
+        let mut read = 0;
+        walk(&mut tx, tenant_id, |_| {
+            read += 1;
+            true
+        })
+        .await?;
+        tx.commit().await.db()?;
+        Ok(read)
+    }
+}
+
+/// Reads the tenant's entries in seq order, a batch at a time, until `visit` says stop.
+async fn walk(conn: &mut PgConnection, tenant_id: i64, mut visit: impl FnMut(&Stored) -> bool) -> Result<()> {
+    let sql = verify_batch_sql(placeholder);
+    let mut after = 0;
+    loop {
+        let batch: Vec<StoredRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(tenant_id)
+            .bind(after)
+            .bind(VERIFY_BATCH)
+            .fetch_all(&mut *conn)
+            .await
+            .db()?;
+        let full = batch.len() as i64 == VERIFY_BATCH;
+        let mut last = None;
+        for entry in batch.into_iter().map(stored) {
+            if !visit(&entry) {
+                return Ok(());
+            }
+            last = Some(entry.seq);
+        }
+        match last {
+            Some(seq) if full => after = seq,
+            _ => return Ok(()),
+        }
     }
 }
 

@@ -32,21 +32,45 @@ impl AuditTrail for SqliteStore {
             let tenant_id = tenant_id(tx, &tenant)?;
             let (head_seq, head_hash) = head(tx, tenant_id)?;
             let mut verifier = Verifier::new(&tenant, head_seq, head_hash);
-            let mut statement = tx.prepare(&verify_batch_sql(placeholder)).db()?;
-            while let Some(after) = verifier.resume_after() {
-                let batch = statement
-                    .query_map((tenant_id, after, VERIFY_BATCH), stored)
-                    .db()?
-                    .collect::<rusqlite::Result<Vec<Stored>>>()
-                    .db()?;
-                let full = batch.len() as i64 == VERIFY_BATCH;
-                if !batch.iter().all(|entry| verifier.check(entry)) || !full {
-                    break;
-                }
-            }
+            walk(tx, tenant_id, |entry| verifier.check(entry))?;
             Ok(verifier.finish())
         })
         .await
+    }
+
+    async fn scan_audit(&self, tenant: &str) -> Result<u64> {
+        let tenant = tenant.to_owned();
+        self.read(move |tx| {
+            let mut read = 0;
+            walk(tx, tenant_id(tx, &tenant)?, |_| {
+                read += 1;
+                true
+            })?;
+            Ok(read)
+        })
+        .await
+    }
+}
+
+/// Reads the tenant's entries in seq order, a batch at a time, until `visit` says stop.
+fn walk(tx: &Transaction<'_>, tenant_id: i64, mut visit: impl FnMut(&Stored) -> bool) -> Result<()> {
+    let mut statement = tx.prepare(&verify_batch_sql(placeholder)).db()?;
+    let mut after = 0;
+    loop {
+        let batch = statement
+            .query_map((tenant_id, after, VERIFY_BATCH), stored)
+            .db()?
+            .collect::<rusqlite::Result<Vec<Stored>>>()
+            .db()?;
+        for entry in &batch {
+            if !visit(entry) {
+                return Ok(());
+            }
+        }
+        match batch.last() {
+            Some(last) if batch.len() as i64 == VERIFY_BATCH => after = last.seq,
+            _ => return Ok(()),
+        }
     }
 }
 

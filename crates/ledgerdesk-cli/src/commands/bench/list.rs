@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
 
 use chrono::Utc;
 use ledgerdesk_core::prelude::*;
@@ -81,21 +80,6 @@ async fn fill(store: &AnyStore, wanted: i64) -> Result<i64> {
     Ok(held + i64::from(missing))
 }
 
-async fn time<F, Fut>(pages: u32, mut page: F) -> Result<Phase>
-where
-    F: FnMut(u32) -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
-{
-    let mut latencies = Vec::with_capacity(pages as usize);
-    let started = Instant::now();
-    for i in 0..pages {
-        let began = Instant::now();
-        page(i).await?;
-        latencies.push(began.elapsed());
-    }
-    Ok(Phase::of(latencies, started.elapsed()))
-}
-
 pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
     let store = super::open_scratch(url, SEEDERS + 2).await?;
     let held = fill(&store, i64::from(invoices)).await?;
@@ -105,18 +89,18 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
     };
     let period = top.period.clone();
 
-    let baseline_get_one = time(pages, |_| {
+    let baseline_get_one = super::sequential(pages, |_| {
         let (store, number) = (store.clone(), top.number.clone());
         async move { store.get_invoice(TENANT, &number).await.map(drop) }
     })
     .await?;
-    let first_page = time(pages, |_| {
+    let first_page = super::sequential(pages, |_| {
         let store = store.clone();
         async move { store.list_invoices(TENANT, &InvoiceListQuery::default()).await.map(drop) }
     })
     .await?;
     let cursor = Arc::new(std::sync::Mutex::new(None::<i64>));
-    let walk_pages = time(pages, |_| {
+    let walk_pages = super::sequential(pages, |_| {
         let (store, cursor) = (store.clone(), Arc::clone(&cursor));
         async move {
             let before_id = *cursor.lock().unwrap_or_else(|p| p.into_inner());
@@ -126,7 +110,7 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
         }
     })
     .await?;
-    let filtered_page = time(pages, |_| {
+    let filtered_page = super::sequential(pages, |_| {
         let store = store.clone();
         let query = InvoiceListQuery { series: Some("INV".into()), period: Some(period.clone()), ..Default::default() };
         async move { store.list_invoices(TENANT, &query).await.map(drop) }

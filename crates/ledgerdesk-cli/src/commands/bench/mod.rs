@@ -1,6 +1,7 @@
 //! Benchmarks: each measures real work and a baseline in the same run, on the same database, and prints
 //! both (never a timed test: these machines are shared and noisy).
 
+mod exports;
 mod idempotency;
 mod list;
 mod numbering;
@@ -109,6 +110,22 @@ where
     Ok(Phase::of(latencies, started.elapsed()))
 }
 
+/// Runs `operation(i)` for i in 0..count, one after another, timing each.
+pub(crate) async fn sequential<F, Fut>(count: u32, mut operation: F) -> Result<Phase>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let mut latencies = Vec::with_capacity(count as usize);
+    let started = Instant::now();
+    for i in 0..count {
+        let began = Instant::now();
+        operation(i).await?;
+        latencies.push(began.elapsed());
+    }
+    Ok(Phase::of(latencies, started.elapsed()))
+}
+
 fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -122,6 +139,8 @@ pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,
         BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
+        BenchCommand::Diff { rows, edits, repeat } => exports::diff(cli, url, rows, edits, repeat).await,
+        BenchCommand::Audit { entries, repeat } => exports::audit(cli, url, entries, repeat).await,
         BenchCommand::Webhooks { concurrency, count, deliveries, poll_ms } => {
             webhooks::run(cli, url, webhooks::Sizes { concurrency, count, deliveries, poll_ms }).await
         }

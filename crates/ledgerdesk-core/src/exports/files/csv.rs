@@ -5,34 +5,18 @@ use ledgerdesk_types::JournalRow;
 
 use super::FileMeta;
 
-const HEADINGS: [&str; 15] = [
-    "row_id",
-    "invoice",
-    "date",
-    "customer",
-    "customer_tax_id",
-    "account",
-    "contra_account",
-    "tax_code",
-    "tax_rate",
-    "currency",
-    "net",
-    "tax",
-    "gross",
-    "cost_centre",
-    "text",
-];
-
 pub(crate) fn render(meta: &FileMeta<'_>, rows: &[JournalRow]) -> Result<Vec<u8>, String> {
     let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
     let reverses = meta.reverses.map(|original| format!("{} sha256:{}", original.path, original.sha256));
-    let mut headings: Vec<&str> = HEADINGS.to_vec();
+    // The row id, then every field a diff compares, in the same order.
+    let columns: Vec<&str> = std::iter::once("row_id").chain(JournalRow::FIELDS).collect();
+    let mut headings = columns.clone();
     if reverses.is_some() {
         headings.push("reverses");
     }
     writer.write_record(&headings).map_err(|e| e.to_string())?;
     for row in rows {
-        let mut record: Vec<String> = HEADINGS.iter().map(|name| row.field(name).unwrap_or_default()).collect();
+        let mut record: Vec<String> = columns.iter().map(|name| row.field(name).unwrap_or_default()).collect();
         record.extend(reverses.clone());
         writer.write_record(&record).map_err(|e| e.to_string())?;
     }
