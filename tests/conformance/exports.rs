@@ -403,3 +403,35 @@ pub async fn an_incomplete_period_is_rejected_and_revised(kind: Kind) {
     assert_eq!(code(book.step(&rejected, ExportAction::Revise, "ana", None).await), "export_revised_already");
     book.assert_trail_intact().await;
 }
+
+pub async fn concurrent_approvals_on_one_version_have_one_winner(kind: Kind) {
+    let book = book(kind, ExportFormat::Csv).await;
+    let export = book.prepare().await;
+    let export = book.step(&export, ExportAction::Submit, "ana", None).await.unwrap();
+    let tries: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, export) = (book.store.clone(), export.clone());
+            tokio::spawn(async move {
+                let request = ExportStep {
+                    tenant: "ACME".into(),
+                    export: export.id,
+                    expected_version: export.version,
+                    action: ExportAction::Approve,
+                    reason: None,
+                    acknowledge: false,
+                };
+                store.step_export(request, &format!("approver-{i}"), None).await.map(|r| r.value)
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for attempt in tries {
+        outcomes.push(code(attempt.await.expect("an approver")));
+    }
+    outcomes.sort();
+    assert_eq!(outcomes.iter().filter(|o| *o == "ok:APPROVED").count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| *o == "version_conflict").count(), 7, "{outcomes:?}");
+    let approved = book.store.get_export("ACME", export.id, "ana").await.unwrap();
+    assert_eq!(approved.approvals.len(), 1, "one approval recorded");
+    book.assert_trail_intact().await;
+}

@@ -52,6 +52,7 @@ conformance! {
     exports::reordered_rows_diff_to_nothing,
     exports::a_rollback_needs_another_persons_approval,
     exports::an_incomplete_period_is_rejected_and_revised,
+    exports::concurrent_approvals_on_one_version_have_one_winner,
     numbering::gapless_under_32_concurrent_issuers,
     numbering::failed_issue_consumes_no_number,
     numbering::each_period_and_tenant_has_its_own_counter,

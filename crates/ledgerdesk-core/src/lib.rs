@@ -20,7 +20,7 @@
 //!   least once from a transactional outbox ([`WebhookOutbox`]), Standard Webhooks signatures.
 //! - [`trail`]: the append-only, hash-chained audit trail ([`AuditTrail`]).
 //! - [`exports`]: staged accounting exports: prepare, review, four-eyes approval, post, roll back
-//!   ([`Exports`]).
+//!   ([`Exports`]); its destinations and rules in `exports::setup` ([`ExportSetup`]).
 //!
 //! Plumbing and leaves:
 //! - [`db`]: connections, pooling, transactions, retries, error mapping, [`AnyStore`]; no guard.
@@ -71,6 +71,7 @@ pub use db::{
     StoreOptions, default_sqlite_path, redact,
 };
 pub use error::{Error, Result};
+pub use exports::setup::ExportSetup;
 pub use exports::{ExportError, Exports, FourEyes};
 pub use idempotency::Keys;
 pub use invoices::Invoices;

@@ -10,6 +10,7 @@
 //! - [`Licenses`]: licenses (`licenses/`);
 //! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`);
 //! - [`AuditTrail`]: the hash-chained audit trail (`trail/`);
+//! - [`ExportSetup`]: export destinations and rules (`exports/setup/`);
 //! - [`Exports`]: staged accounting exports (`exports/`).
 //!
 //! Implementations, one line each: [`SqliteStore`](crate::SqliteStore) (offline, one file),
@@ -20,6 +21,7 @@ use crate::catalog::Catalog;
 use crate::continuity::Continuity;
 use crate::db::Backend;
 use crate::exports::Exports;
+use crate::exports::setup::ExportSetup;
 use crate::idempotency::Keys;
 use crate::invoices::Invoices;
 use crate::licenses::Licenses;
@@ -41,6 +43,7 @@ pub trait Store:
     + WebhookInbox
     + WebhookOutbox
     + AuditTrail
+    + ExportSetup
     + Exports
 {
 }
@@ -56,6 +59,7 @@ impl<T> Store for T where
         + WebhookInbox
         + WebhookOutbox
         + AuditTrail
+        + ExportSetup
         + Exports
 {
 }
@@ -67,6 +71,7 @@ pub mod prelude {
     pub use crate::continuity::Continuity;
     pub use crate::db::Backend;
     pub use crate::exports::Exports;
+    pub use crate::exports::setup::ExportSetup;
     pub use crate::idempotency::Keys;
     pub use crate::invoices::Invoices;
     pub use crate::licenses::Licenses;

@@ -17,6 +17,18 @@ use crate::error::{Error, Result};
 /// detected, lock not available (our `lock_timeout`).
 const TRANSIENT_STATES: [&str; 3] = ["40001", "40P01", "55P03"];
 
+/// What a user is told of an sqlx error: for a server error its message and SQLSTATE, without the
+/// server's own source position that sqlx's `Display` appends (`… at line 768`).
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => format!("{} (SQLSTATE {code})", db.message()),
+            None => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// Maps an sqlx error onto the core error.
 pub(crate) fn map_err(e: sqlx::Error) -> Error {
     match &e {
@@ -31,7 +43,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
             } else if let Some(rule) = super::database_rule(db.message()) {
                 rule
             } else {
-                Error::Storage { backend: "postgres", detail: e.to_string() }
+                Error::Storage { backend: "postgres", detail: describe(&e) }
             }
         }
         sqlx::Error::PoolTimedOut => Error::Transient { backend: "postgres", detail: e.to_string() },
@@ -84,7 +96,7 @@ impl PgStore {
         ]);
         let unavailable = |e: sqlx::Error| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => Error::BookNotFound(shown.clone()),
-            _ => Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() },
+            _ => Error::DatabaseUnavailable { backend: "postgres", detail: describe(&e) },
         };
         let silent = || Error::DatabaseUnavailable {
             backend: "postgres",

@@ -5,13 +5,16 @@
 
 mod classify;
 mod codes;
+mod exports;
+mod refusal;
 mod turkish;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ledgerdesk_types::{Currency, ErrorBody, License, LicenseStatus, LineError};
 use rust_decimal::Decimal;
 
-use crate::webhooks::signature::Refusal;
+pub use exports::{ExportError, FourEyes};
+pub use refusal::Refusal;
 
 /// Result alias for the core library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -369,7 +372,7 @@ pub enum Error {
     },
     /// An export step refused.
     #[error(transparent)]
-    Export(#[from] crate::exports::ExportError),
+    Export(#[from] ExportError),
     /// `audit verify` found the chain broken.
     #[error("the audit trail is broken at entry {}: {} ({})", .0.seq, .0.kind, .0.detail)]
     AuditChainBroken(ledgerdesk_types::BrokenLink),

@@ -13,11 +13,11 @@ use ledgerdesk_types::{
 use serde_json::json;
 
 use super::diff::EditRecord;
-use super::errors::ExportError;
 use super::files::{self, FileMeta};
 use super::journal::{self, InvoiceFacts};
 use super::quality::{self, Context};
 use super::workflow::{self, ApprovalRecord, Facts, Plan, Record, Summary};
+use crate::error::ExportError;
 use crate::error::{Error, Result};
 use crate::trail::Entry;
 

@@ -21,8 +21,8 @@ use ledgerdesk_types::{
 };
 use rust_decimal::Decimal;
 
-use super::errors::{ExportError, FourEyes};
 use crate::error::{Error, Result};
+use crate::error::{ExportError, FourEyes};
 
 /// An export's row, as stored (its journal rows apart).
 #[derive(Debug, Clone, PartialEq)]
