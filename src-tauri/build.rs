@@ -14,6 +14,7 @@ fn main() {
         "list_customers",
         "add_customer",
         "issue_invoice",
+        "credit_invoice",
         "list_invoices",
         "get_invoice",
         "audit_numbering",

@@ -42,6 +42,7 @@ pub fn run() {
             commands::setup::list_customers,
             commands::setup::add_customer,
             commands::invoices::issue_invoice,
+            commands::invoices::credit_invoice,
             commands::invoices::list_invoices,
             commands::invoices::get_invoice,
             commands::invoices::audit_numbering,

@@ -32,6 +32,7 @@ pub async fn seed(store: &AnyStore, code: &str) {
             code: "INV".into(),
             format: Some(FORMAT.into()),
             reset: ResetPolicy::Monthly,
+            corrective: false,
         })
         .await
         .expect("series");

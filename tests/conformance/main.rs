@@ -2,6 +2,7 @@
 //! as `sqlite::<name>` and `postgres::<name>`. A contract is a plain async function taking a [`Kind`];
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
+mod credits;
 mod exports;
 mod fixtures;
 mod idempotency;
@@ -39,6 +40,10 @@ macro_rules! conformance {
 }
 
 conformance! {
+    credits::full_and_partial_credits_take_back_exactly_the_invoice,
+    credits::credits_keep_to_their_series_and_dates,
+    credits::sixteen_concurrent_credits_never_exceed_the_invoice,
+    credits::the_list_filters_by_credit_status,
     trail::sixteen_concurrent_writers_leave_one_unbroken_chain,
     trail::the_app_cannot_change_the_trail,
     trail::tampering_behind_the_apps_back_is_found,

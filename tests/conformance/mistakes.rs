@@ -34,7 +34,13 @@ async fn strict_tenant(store: &AnyStore, code: &str) {
         future_days_allowed: Some(0),
     };
     store.add_tenant(tenant).await.expect("tenant");
-    let series = NewSeries { tenant: code.into(), code: "INV".into(), format: None, reset: ResetPolicy::Monthly };
+    let series = NewSeries {
+        tenant: code.into(),
+        code: "INV".into(),
+        format: None,
+        reset: ResetPolicy::Monthly,
+        corrective: false,
+    };
     store.add_series(series).await.expect("series");
 }
 
@@ -136,7 +142,13 @@ pub async fn series_that_could_collide_are_refused(kind: Kind) {
     let store = db.open().await;
     seed(&store, "ACME").await;
     // The default template of a tenant's second series cannot collide with the first.
-    let second = NewSeries { tenant: "ACME".into(), code: "CR".into(), format: None, reset: ResetPolicy::Monthly };
+    let second = NewSeries {
+        tenant: "ACME".into(),
+        code: "CR".into(),
+        format: None,
+        reset: ResetPolicy::Monthly,
+        corrective: false,
+    };
     let cr = store.add_series(second).await.expect("a second series with the default template").value;
     assert_eq!(cr.format, "{SERIES}-{YYYY}{MM}-{SEQ:5}-{SUFFIX}");
     let inv = store.issue_invoice(invoice("ACME", date(2026, 11, 5))).await.unwrap();
@@ -151,6 +163,7 @@ pub async fn series_that_could_collide_are_refused(kind: Kind) {
         code: code.into(),
         format: Some("{SERIES}{SEQ}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     store.add_series(bare("A")).await.expect("A");
     let err = store.add_series(bare("A1")).await.expect_err("A1 would print A's numbers");
@@ -173,6 +186,7 @@ pub async fn series_retire_and_change_template_from_the_next_period(kind: Kind) 
         code: "NV".into(),
         format: Some("NV-{SEQ:4}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     store.add_series(never).await.expect("series NV");
     let issue = |on: NaiveDate| {

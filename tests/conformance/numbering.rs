@@ -87,6 +87,7 @@ pub async fn each_period_and_tenant_has_its_own_counter(kind: Kind) {
         code: "YR".into(),
         format: Some("YR/{YYYY}/{SEQ:4}".into()),
         reset: ResetPolicy::Yearly,
+        corrective: false,
     };
     store.add_series(yearly).await.expect("yearly series");
     let mut yr = invoice("ACME", date(2026, 12, 30));
@@ -181,6 +182,7 @@ pub async fn overlapping_templates_are_refused_without_consuming_a_number(kind: 
         code: code.into(),
         format: Some("F-{SEQ:4}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     store.add_series(series("A")).await.expect("series A");
     // The same template for B is refused at creation, naming a number both would print.

@@ -71,6 +71,7 @@ pub async fn master_data_creation_is_idempotent(kind: Kind) {
         code: "INV".into(),
         format: Some("F-{SEQ:6}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     assert!(store.add_series(series.clone()).await.unwrap().created);
     assert!(!store.add_series(series.clone()).await.unwrap().created);

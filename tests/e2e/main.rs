@@ -1,10 +1,11 @@
 //! End-to-end tests in the real window: the built `ledgerdesk-desktop` binary (UI embedded) driven by
 //! `tauri-driver` and WebKitWebDriver under Xvfb, once on a fresh SQLite file and once on a fresh
-//! Postgres database. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
+//! Postgres database: issue, licenses, idempotency, webhooks, exports, credit notes, books. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver`, `xvfb-run` and `dbus-run-session` (`.ci/run` installs them);
 //! without them the tests fail and say what to install.
 
+mod credits;
 mod driver;
 mod exports;
 mod webhooks;
@@ -115,6 +116,7 @@ fn issue_flow(kind: Kind, backend: &str) {
     license_flow(&app, &runtime, &db);
     webhooks::webhook_flow(&app, &runtime, &db);
     exports::export_flow(&app);
+    credits::credit_flow(&app, &runtime, &db);
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());
     }
@@ -137,7 +139,7 @@ fn book_flow(app: &Driver, folder: &std::path::Path) {
     app.wait_gone("#create-book", "the question");
     assert!(!folder.join("typo").exists(), "cancelling created neither the book nor its folder");
     app.click("#nav-invoices");
-    app.wait_text("#invoice-table td.number", "the same book still open", |t| t.contains("-00003-ACME"));
+    app.wait_text("#invoice-table tbody", "the same book still open", |t| t.contains("-00003-ACME"));
 
     let second = folder.join("second.sqlite3");
     app.click("#nav-settings");

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use ledgerdesk_types::api::{
-    BookStatus, Connection, CustomerRequest, EndpointRequest, IssueRequest, Settings, SetupRequest, SourceRequest,
+    BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, Settings, SetupRequest,
+    SourceRequest,
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
@@ -117,6 +118,10 @@ struct Keyed<T> {
 
 pub async fn issue_invoice(request: IssueRequest, key: String) -> Result<Reply<IssuedInvoice>, ErrorBody> {
     call("issue_invoice", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn credit_invoice(request: CreditRequest, key: String) -> Result<Reply<IssuedInvoice>, ErrorBody> {
+    call("credit_invoice", &Keyed { request, idempotency_key: key }).await
 }
 
 pub async fn list_licenses(query: LicenseQuery) -> Result<Vec<License>, ErrorBody> {

@@ -131,6 +131,9 @@ pub enum SeriesCommand {
         /// monthly, yearly or never.
         #[arg(long, default_value = "monthly")]
         reset: String,
+        /// regular (invoices) or corrective (credit notes only, numbered on their own).
+        #[arg(long, default_value = "regular")]
+        kind: String,
     },
     /// List a tenant's series.
     List {
@@ -226,6 +229,34 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Credit an invoice, in full (--all) or in part (--line N:QUANTITY …), with a credit note in a
+    /// corrective series.
+    Credit {
+        #[arg(long)]
+        tenant: String,
+        /// The number of the invoice to credit.
+        #[arg(long)]
+        invoice: String,
+        /// The corrective series to number the credit note in.
+        #[arg(long)]
+        series: String,
+        /// Why (printed on the credit note and kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+        /// The credit note's date (YYYY-MM-DD) [default: today in the tenant's time zone].
+        #[arg(long)]
+        date: Option<String>,
+        /// A line of the invoice and how much of its quantity to credit: "2:1.5"; repeat for more lines.
+        #[arg(long = "line", required_unless_present = "all", conflicts_with = "all")]
+        lines: Vec<String>,
+        /// Everything not yet credited (a cancellation).
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        user: UserArg,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// List invoices, newest first.
     List {
         #[arg(long)]
@@ -237,6 +268,9 @@ pub enum InvoiceCommand {
         period: Option<String>,
         #[arg(long)]
         customer: Option<String>,
+        /// Only invoices that are issued, partially_credited, credited, or credit notes (credit_note).
+        #[arg(long)]
+        status: Option<String>,
         /// Rows per page (1–500).
         #[arg(long, default_value_t = 50)]
         limit: u32,

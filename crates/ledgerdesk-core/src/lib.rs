@@ -12,6 +12,7 @@
 //! - [`catalog`]: tenants, series and customers ([`Catalog`]).
 //! - [`numbering`]: gapless numbering and reservations ([`Numbering`]).
 //! - [`invoices`]: reading invoices back ([`Invoices`]).
+//! - [`credits`]: credit notes in corrective series, never more than the invoice ([`Credits`]).
 //! - [`continuity`]: the continuity audit ([`Continuity`]).
 //! - [`idempotency`]: idempotency keys: claim, fence, replay, purge ([`Keys`]).
 //! - [`licenses`]: one ACTIVE license per holder, optimistic concurrency ([`Licenses`]).
@@ -47,6 +48,7 @@
 
 pub mod catalog;
 pub mod continuity;
+pub mod credits;
 pub mod db;
 pub mod error;
 pub mod exports;
@@ -66,6 +68,7 @@ pub mod webhooks;
 
 pub use catalog::Catalog;
 pub use continuity::Continuity;
+pub use credits::{CreditInvoice, Credits};
 pub use db::{
     APP_IDENTIFIER, AnyStore, Backend, DatabaseUrl, KeyPolicy, Opening, PgStore, RetryPolicy, SqliteStore,
     StoreOptions, default_sqlite_path, redact,

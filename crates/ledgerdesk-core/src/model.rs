@@ -57,6 +57,8 @@ pub struct NewSeries {
     pub format: Option<String>,
     /// When numbering starts again from 1.
     pub reset: ResetPolicy,
+    /// A corrective series numbers credit notes, and nothing else.
+    pub corrective: bool,
 }
 
 /// A customer to create.

@@ -5,6 +5,7 @@
 //! - [`Catalog`]: tenants, series, customers (`catalog/`);
 //! - [`Numbering`]: issue, reserve, release (`numbering/`);
 //! - [`Invoices`]: reading invoices back (`invoices/`);
+//! - [`Credits`]: credit notes (`credits/`);
 //! - [`Continuity`]: the continuity audit (`continuity/`);
 //! - [`Keys`]: idempotency records (`idempotency/`);
 //! - [`Licenses`]: licenses (`licenses/`);
@@ -19,6 +20,7 @@
 
 use crate::catalog::Catalog;
 use crate::continuity::Continuity;
+use crate::credits::Credits;
 use crate::db::Backend;
 use crate::exports::Exports;
 use crate::exports::setup::ExportSetup;
@@ -37,6 +39,7 @@ pub trait Store:
     + Catalog
     + Numbering
     + Invoices
+    + Credits
     + Continuity
     + Keys
     + Licenses
@@ -53,6 +56,7 @@ impl<T> Store for T where
         + Catalog
         + Numbering
         + Invoices
+        + Credits
         + Continuity
         + Keys
         + Licenses
@@ -69,6 +73,7 @@ pub mod prelude {
     pub use super::Store;
     pub use crate::catalog::Catalog;
     pub use crate::continuity::Continuity;
+    pub use crate::credits::Credits;
     pub use crate::db::Backend;
     pub use crate::exports::Exports;
     pub use crate::exports::setup::ExportSetup;

@@ -81,6 +81,21 @@ pub struct IssueRequest {
     pub lines: Vec<LineInput>,
 }
 
+/// A request to credit an invoice from its detail; tenant and user come from the settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditRequest {
+    /// The invoice to credit.
+    pub invoice: String,
+    /// The corrective series.
+    pub series: String,
+    /// Why.
+    pub reason: String,
+    /// The credit note's date; today in the tenant's time zone when absent.
+    pub issue_date: Option<NaiveDate>,
+    /// Everything left, or chosen lines and quantities.
+    pub scope: crate::CreditScope,
+}
+
 /// First-run set-up: a tenant and its first series, created or confirmed identical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupRequest {

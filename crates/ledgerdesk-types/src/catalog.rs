@@ -41,6 +41,9 @@ pub struct Series {
     pub last_issue_date: Option<NaiveDate>,
     /// Retired: it issues and reserves no more numbers.
     pub retired: bool,
+    /// A corrective series: it numbers credit notes only.
+    #[serde(default)]
+    pub corrective: bool,
 }
 
 /// A stored customer.

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::credit::{CreditNoteRef, CreditOf, CreditStatus};
 use crate::error::Localized;
 use crate::money::{Currency, round_money};
 use crate::payment::{Payment, PaymentStatus};
@@ -52,6 +53,12 @@ pub struct InvoiceLine {
     pub net_amount: Decimal,
     /// `net_amount × tax_rate / 100`, rounded to the currency.
     pub tax_amount: Decimal,
+    /// On a credit note: the line of the corrected invoice this line credits.
+    #[serde(default)]
+    pub credits_line: Option<u32>,
+    /// On an invoice: how much of `quantity` credit notes have taken back.
+    #[serde(default)]
+    pub credited_quantity: Decimal,
 }
 
 /// Totals of an invoice: sums of rounded line amounts.
@@ -205,6 +212,8 @@ pub fn compute_totals(currency: Currency, lines: &[LineInput]) -> Result<Invoice
             tax_rate: line.tax_rate.normalize(),
             net_amount,
             tax_amount,
+            credits_line: None,
+            credited_quantity: Decimal::ZERO,
         });
     }
     let total = net_total + tax_total;
@@ -256,6 +265,18 @@ pub struct IssuedInvoice {
     /// The payments recorded against it, oldest first.
     #[serde(default)]
     pub payments: Vec<Payment>,
+    /// What credit notes have taken back of `total` (positive).
+    #[serde(default)]
+    pub credited_total: Decimal,
+    /// Issued, partially credited, credited, or a credit note.
+    #[serde(default)]
+    pub credit_status: CreditStatus,
+    /// On a credit note: the invoice it corrects.
+    #[serde(default)]
+    pub credit_of: Option<CreditOf>,
+    /// On an invoice: its credit notes, oldest first.
+    #[serde(default)]
+    pub credit_notes: Vec<CreditNoteRef>,
 }
 
 /// One row of the invoice list.
@@ -282,6 +303,9 @@ pub struct InvoiceSummary {
     /// Open, partially paid or paid.
     #[serde(default)]
     pub payment_status: PaymentStatus,
+    /// Issued, partially credited, credited, or a credit note.
+    #[serde(default)]
+    pub credit_status: CreditStatus,
 }
 
 /// Which invoices to list; newest first, one page at a time.
@@ -293,6 +317,9 @@ pub struct InvoiceListQuery {
     pub period: Option<String>,
     /// Only this customer.
     pub customer: Option<String>,
+    /// Only invoices of this credit status.
+    #[serde(default)]
+    pub credit_status: Option<CreditStatus>,
     /// Rows per page (default 50, at most 500).
     pub limit: Option<u32>,
     /// Keyset cursor: only invoices with a smaller id than this (the last id of the previous page).

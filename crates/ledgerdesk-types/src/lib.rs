@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`api`]: the desktop's requests and settings.
 //! - [`catalog`]: tenants, series and customers.
+//! - [`credit`]: credit notes and the credit status of an invoice.
 //! - [`money`]: currencies, their minor units and the one rounding rule.
 //! - [`invoice`]: the issue request, its validation and totals, and what an issued invoice looks like.
 //! - [`numbering`]: series reset policies and the continuity audit report.
@@ -21,6 +22,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod credit;
 pub mod error;
 pub mod export;
 pub mod idempotency;
@@ -34,6 +36,7 @@ pub mod text;
 pub mod trail;
 pub mod webhook;
 
+pub use credit::{CreditNoteRef, CreditOf, CreditScope, CreditStatus, CreditedLine};
 pub use error::{ErrorBody, Localized};
 pub use export::{
     AccountMapping, ActionState, Approval, Destination, EditExport, Export, ExportAction, ExportDiff, ExportFormat,

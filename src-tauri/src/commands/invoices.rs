@@ -1,8 +1,8 @@
-//! Invoices: issue, list, show, and the continuity audit.
+//! Invoices: issue, credit, list, show, and the continuity audit.
 
-use ledgerdesk_core::IssueInvoice;
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_types::api::IssueRequest;
+use ledgerdesk_core::{CreditInvoice, IssueInvoice};
+use ledgerdesk_types::api::{CreditRequest, IssueRequest};
 use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, IssuedInvoice, NumberingAudit, Reply};
 use tauri::State;
 
@@ -28,6 +28,27 @@ pub async fn issue_invoice(
         reserved: None,
     };
     Ok(store.issue_invoice_keyed(request, idempotency_key.as_deref()).await?)
+}
+
+/// Credits an invoice of the selected tenant with a credit note, under the current user, at most once
+/// per key.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn credit_invoice(
+    state: State<'_, AppState>,
+    request: CreditRequest,
+    idempotency_key: Option<String>,
+) -> CommandResult<Reply<IssuedInvoice>> {
+    let (store, tenant, user) = state.store_and_tenant().await?;
+    let request = CreditInvoice {
+        tenant,
+        invoice: request.invoice,
+        series: request.series,
+        reason: request.reason,
+        issue_date: request.issue_date,
+        scope: request.scope,
+        user,
+    };
+    Ok(store.credit_invoice(request, idempotency_key.as_deref()).await?)
 }
 
 /// One page of the selected tenant's invoices, newest first.

@@ -24,7 +24,13 @@ pub async fn setup_tenant(state: State<'_, AppState>, request: SetupRequest) -> 
     };
     let tenant = store.add_tenant(tenant).await?.value;
     let format = Some(request.series_format).filter(|format| !format.trim().is_empty());
-    let series = NewSeries { tenant: tenant.code.clone(), code: request.series_code, format, reset: request.reset };
+    let series = NewSeries {
+        tenant: tenant.code.clone(),
+        code: request.series_code,
+        format,
+        reset: request.reset,
+        corrective: false,
+    };
     let series = store.add_series(series).await?.value;
     state.select_tenant(&tenant.code).await?;
     Ok(series)

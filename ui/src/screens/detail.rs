@@ -1,10 +1,12 @@
-//! One invoice with its lines, its payment status and the payments recorded against it.
+//! One invoice with its lines, its payment and credit status, the payments recorded against it and its
+//! credit notes (or, for a credit note, the invoice it corrects), and the form that credits it.
 
-use ledgerdesk_types::IssuedInvoice;
+use ledgerdesk_types::{CreditStatus, IssuedInvoice};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::invoices::payment_label;
+use super::credit::CreditForm;
+use super::invoices::{credit_label, payment_label};
 use super::time;
 use crate::api;
 use crate::state::{Screen, use_ui};
@@ -28,6 +30,18 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                     .map(|i| {
                         view! {
                             <h1 id="detail-number">{i.number.clone()}</h1>
+                            {i.credit_of.clone().map(|of| {
+                                let original = of.number.clone();
+                                view! {
+                                    <p id="detail-credit-of" class="hint">
+                                        "Credit note of "
+                                        <button class="link" on:click=move |_| ui.go(Screen::Detail(original.clone()))>
+                                            {of.number.clone()}
+                                        </button>
+                                        {format!(" of {} — {}", of.issue_date, of.reason)}
+                                    </p>
+                                }
+                            })}
                             <dl class="facts">
                                 <dt>"Issue date"</dt>
                                 <dd>{i.issue_date.to_string()}</dd>
@@ -77,13 +91,42 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                 <dd>{format!("{} {}", i.tax_total, i.currency)}</dd>
                                 <dt>"Total"</dt>
                                 <dd id="detail-total">{format!("{} {}", i.total, i.currency)}</dd>
-                                <dt>"Paid"</dt>
-                                <dd id="detail-paid">{format!("{} {}", i.paid_total, i.currency)}</dd>
-                                <dt>"Payment"</dt>
-                                <dd id="detail-payment-status" class=format!("payment-{}", i.payment_status.as_str())>
-                                    {payment_label(i.payment_status)}
+                                {(i.credit_of.is_none()).then(|| view! {
+                                    <dt>"Paid"</dt>
+                                    <dd id="detail-paid">{format!("{} {}", i.paid_total, i.currency)}</dd>
+                                    <dt>"Payment"</dt>
+                                    <dd id="detail-payment-status" class=format!("payment-{}", i.payment_status.as_str())>
+                                        {if i.credit_status == CreditStatus::Credited && i.paid_total.is_zero() {
+                                            "nothing due (credited)"
+                                        } else {
+                                            payment_label(i.payment_status)
+                                        }}
+                                    </dd>
+                                })}
+                                <dt>"Credited"</dt>
+                                <dd id="detail-credit-status">
+                                    {match i.credit_status {
+                                        CreditStatus::CreditNote => credit_label(i.credit_status).to_owned(),
+                                        _ => format!("{} · {} {}", credit_label(i.credit_status), i.credited_total, i.currency),
+                                    }}
                                 </dd>
                             </dl>
+                            {(!i.credit_notes.is_empty()).then(|| view! {
+                                <h2>"Credit notes"</h2>
+                                <ul id="detail-credit-notes">
+                                    {i.credit_notes.iter().map(|note| {
+                                        let number = note.number.clone();
+                                        view! {
+                                            <li>
+                                                <button class="link" on:click=move |_| ui.go(Screen::Detail(number.clone()))>
+                                                    {note.number.clone()}
+                                                </button>
+                                                {format!(" of {}: {} {}", note.issue_date, note.total, i.currency)}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            })}
                             {(!i.payments.is_empty()).then(|| view! {
                                 <h2>"Payments"</h2>
                                 <table id="detail-payments" class="grid">
@@ -112,6 +155,8 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                     </tbody>
                                 </table>
                             })}
+                            {(i.credit_of.is_none() && i.credit_status != CreditStatus::Credited && !ui.read_only.get_untracked())
+                                .then(|| view! { <CreditForm invoice=i.clone() /> })}
                         }
                     })
             }}

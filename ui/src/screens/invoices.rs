@@ -1,6 +1,6 @@
 //! The invoice list: newest first, 50 a page, filtered by series, period and customer.
 
-use ledgerdesk_types::{InvoiceListQuery, InvoiceSummary, PaymentStatus};
+use ledgerdesk_types::{CreditStatus, InvoiceListQuery, InvoiceSummary, PaymentStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -19,12 +19,22 @@ pub fn payment_label(status: PaymentStatus) -> &'static str {
     }
 }
 
+pub fn credit_label(status: CreditStatus) -> &'static str {
+    match status {
+        CreditStatus::Issued => "issued",
+        CreditStatus::PartiallyCredited => "partially credited",
+        CreditStatus::Credited => "credited",
+        CreditStatus::CreditNote => "credit note",
+    }
+}
+
 #[component]
 pub fn InvoiceList() -> impl IntoView {
     let ui = use_ui();
     let series = RwSignal::new(String::new());
     let period = RwSignal::new(String::new());
     let customer = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
     // Keyset paging: the ids each shown page started before; empty means the first page.
     let cursors = RwSignal::new(Vec::<i64>::new());
     let rows = RwSignal::new(Vec::<InvoiceSummary>::new());
@@ -35,6 +45,7 @@ pub fn InvoiceList() -> impl IntoView {
             series: optional(series.get_untracked()),
             period: optional(period.get_untracked()),
             customer: optional(customer.get_untracked()),
+            credit_status: status.get_untracked().parse().ok(),
             limit: Some(PAGE),
             before_id: cursors.with_untracked(|c| c.last().copied()),
         };
@@ -74,6 +85,13 @@ pub fn InvoiceList() -> impl IntoView {
                 <input id="filter-series" placeholder="Series" bind:value=series />
                 <input id="filter-period" placeholder="Period (202611)" bind:value=period />
                 <input id="filter-customer" placeholder="Customer" bind:value=customer />
+                <select id="filter-credit" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="">"Any credit status"</option>
+                    {CreditStatus::ALL
+                        .iter()
+                        .map(|s| view! { <option value=s.as_str()>{credit_label(*s)}</option> })
+                        .collect_view()}
+                </select>
                 <button type="submit">"Filter"</button>
             </form>
             <table id="invoice-table" class="grid">
@@ -84,6 +102,7 @@ pub fn InvoiceList() -> impl IntoView {
                         <th>"Customer"</th>
                         <th class="num">"Total"</th>
                         <th>"Payment"</th>
+                        <th>"Credit"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -99,7 +118,14 @@ pub fn InvoiceList() -> impl IntoView {
                                     <td>{invoice.customer.clone().unwrap_or_else(|| "—".into())}</td>
                                     <td class="num">{format!("{} {}", invoice.total, invoice.currency)}</td>
                                     <td class=format!("payment payment-{}", invoice.payment_status.as_str())>
-                                        {payment_label(invoice.payment_status)}
+                                        {if invoice.credit_status == CreditStatus::CreditNote {
+                                            "—"
+                                        } else {
+                                            payment_label(invoice.payment_status)
+                                        }}
+                                    </td>
+                                    <td class=format!("credit credit-{}", invoice.credit_status.as_str())>
+                                        {credit_label(invoice.credit_status)}
                                     </td>
                                 </tr>
                             }

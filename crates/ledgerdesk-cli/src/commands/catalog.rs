@@ -24,7 +24,8 @@ fn describe_tenant(tenant: &Tenant) -> String {
 fn describe_series(series: &Series) -> String {
     let from = series.format_from.map(|from| format!(" from {from}")).unwrap_or_default();
     let retired = if series.retired { ", retired" } else { "" };
-    format!("series {} ({}{from}, resets {}{retired})", series.code, series.format, series.reset)
+    let kind = if series.corrective { ", corrective: credit notes" } else { "" };
+    format!("series {} ({}{from}, resets {}{kind}{retired})", series.code, series.format, series.reset)
 }
 
 pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Outcome {
@@ -73,14 +74,31 @@ fn parse_reset(reset: &str) -> ledgerdesk_core::Result<ResetPolicy> {
     })
 }
 
+/// `corrective` for a series of credit notes, `regular` for every other.
+fn parse_kind(kind: &str) -> ledgerdesk_core::Result<bool> {
+    match kind {
+        "regular" => Ok(false),
+        "corrective" => Ok(true),
+        other => {
+            let other = shorten(other, 20);
+            Err(Error::invalid(
+                "kind",
+                format!("{other:?} is not regular or corrective"),
+                format!("{other:?} regular veya corrective değil"),
+            ))
+        }
+    }
+}
+
 pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Outcome {
     match command {
-        SeriesCommand::Add { tenant, code, format, reset } => {
+        SeriesCommand::Add { tenant, code, format, reset, kind } => {
             let series = NewSeries {
                 tenant: tenant.clone(),
                 code: code.clone(),
                 format: format.clone(),
                 reset: parse_reset(reset)?,
+                corrective: parse_kind(kind)?,
             };
             let created = store.add_series(series).await?;
             output::wrote(

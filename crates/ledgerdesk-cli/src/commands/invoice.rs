@@ -1,9 +1,9 @@
-//! `invoice issue`, `invoice list`, `invoice show`.
+//! `invoice issue`, `invoice credit`, `invoice list`, `invoice show`.
 
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, Error, IssueInvoice, ReservedSlot, Result};
+use ledgerdesk_core::{AnyStore, CreditInvoice, Error, IssueInvoice, ReservedSlot, Result};
 use ledgerdesk_types::text::{parse_plain_decimal, shorten};
-use ledgerdesk_types::{InvoiceListQuery, IssuedInvoice, LineInput};
+use ledgerdesk_types::{CreditScope, CreditStatus, CreditedLine, InvoiceListQuery, IssuedInvoice, LineInput};
 
 use super::{parse_currency, parse_date, replayed, user};
 use crate::args::{Cli, InvoiceCommand};
@@ -59,6 +59,34 @@ fn parse_line(position: usize, text: &str) -> Result<LineInput> {
     })
 }
 
+/// Parses a credited `--line`: `LINE_NO:QUANTITY`, the quantity a plain decimal.
+fn parse_credited_line(text: &str) -> Result<CreditedLine> {
+    let shown = shorten(text, 40);
+    let bad = || {
+        Error::invalid(
+            "line",
+            format!("{shown:?} is not LINE:QUANTITY, e.g. 2:1.5 (line 2 of the invoice, 1.5 of its quantity)"),
+            format!("{shown:?} SATIR:MİKTAR değil, ör. 2:1.5 (faturanın 2. satırı, miktarının 1.5'i)"),
+        )
+    };
+    let (line, quantity) = text.split_once(':').ok_or_else(bad)?;
+    let line_no = line.parse::<u32>().ok().filter(|n| *n >= 1 && line.bytes().all(|b| b.is_ascii_digit()));
+    let quantity = parse_plain_decimal(quantity).ok();
+    let (Some(line_no), Some(quantity)) = (line_no, quantity) else { return Err(bad()) };
+    Ok(CreditedLine { line_no, quantity })
+}
+
+fn parse_credit_status(status: &str) -> Result<CreditStatus> {
+    status.parse().map_err(|_| {
+        let status = shorten(status, 30);
+        Error::invalid(
+            "status",
+            format!("{status:?} is not issued, partially_credited, credited or credit_note"),
+            format!("{status:?} issued, partially_credited, credited veya credit_note değil"),
+        )
+    })
+}
+
 /// Parses `--lines-json`: an array of lines whose amounts are JSON strings holding plain decimals.
 fn parse_lines_json(text: &str) -> Result<Vec<LineInput>> {
     serde_json::from_str(text).map_err(|e| {
@@ -94,10 +122,26 @@ fn describe(invoice: &IssuedInvoice) -> String {
             line.tax_amount
         ));
     }
-    text.push_str(&format!(
-        "\n  {}: paid {} of {} {}",
-        invoice.payment_status, invoice.paid_total, invoice.total, invoice.currency
-    ));
+    if invoice.credit_of.is_none() {
+        text.push_str(&format!(
+            "\n  {}: paid {} of {} {}",
+            invoice.payment_status, invoice.paid_total, invoice.total, invoice.currency
+        ));
+    }
+    if let Some(of) = &invoice.credit_of {
+        text.push_str(&format!("\n  credit note of {} of {}: {}", of.number, of.issue_date, of.reason));
+    } else if !invoice.credit_notes.is_empty() {
+        text.push_str(&format!(
+            "\n  {}: credited {} of {} {}",
+            invoice.credit_status, invoice.credited_total, invoice.total, invoice.currency
+        ));
+        for note in &invoice.credit_notes {
+            text.push_str(&format!(
+                "\n    credit note {} of {}: {} {}",
+                note.number, note.issue_date, note.total, invoice.currency
+            ));
+        }
+    }
     for payment in &invoice.payments {
         text.push_str(&format!(
             "\n    payment #{} {} {} on {} ref {}{}",
@@ -154,11 +198,39 @@ pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, comman
                 },
             )
         }
-        InvoiceCommand::List { tenant, series, period, customer, limit, before_id } => {
+        InvoiceCommand::Credit { tenant, invoice, series, reason, date, lines, all, user: who, key } => {
+            let scope = if *all {
+                CreditScope::All
+            } else {
+                CreditScope::Lines(lines.iter().map(|l| parse_credited_line(l)).collect::<Result<_>>()?)
+            };
+            let request = CreditInvoice {
+                tenant: tenant.clone(),
+                invoice: invoice.clone(),
+                series: series.clone(),
+                reason: reason.clone(),
+                issue_date: parse_date("date", date.as_deref())?,
+                scope,
+                user: user(who),
+            };
+            let key = key.idempotency_key.as_deref();
+            let reply = open.await?.credit_invoice(request, key).await?;
+            output::wrote(
+                cli.json,
+                &reply,
+                |reply| replayed(describe(&reply.value), reply.replayed),
+                |reply| match key {
+                    Some(key) => format!("credit note {} issued, idempotency key {key:?}", reply.value.number),
+                    None => format!("credit note {} issued", reply.value.number),
+                },
+            )
+        }
+        InvoiceCommand::List { tenant, series, period, customer, status, limit, before_id } => {
             let query = InvoiceListQuery {
                 series: series.clone(),
                 period: period.clone(),
                 customer: customer.clone(),
+                credit_status: status.as_deref().map(parse_credit_status).transpose()?,
                 limit: Some(*limit),
                 before_id: *before_id,
             };
@@ -167,13 +239,14 @@ pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, comman
                 page.iter()
                     .map(|i| {
                         format!(
-                            "{:>8}  {:<24} {}  {:>14} {}  {}",
+                            "{:>8}  {:<24} {}  {:>14} {}  {:<8} {}",
                             i.id,
                             i.number,
                             i.issue_date,
                             i.total,
                             i.currency,
-                            i.customer.as_deref().unwrap_or("-")
+                            i.customer.as_deref().unwrap_or("-"),
+                            i.credit_status
                         )
                     })
                     .collect::<Vec<_>>()

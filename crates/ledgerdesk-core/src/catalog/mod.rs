@@ -217,11 +217,17 @@ pub(crate) fn tenant_matches(stored: &Tenant, new: &NewTenant) -> [(&'static str
     ]
 }
 
+/// The stored kind of a new series.
+pub(crate) fn kind_of(new: &NewSeries) -> &'static str {
+    if new.corrective { "corrective" } else { "regular" }
+}
+
 /// Which attributes of a stored series equal those asked for (the template only when one was given).
-pub(crate) fn series_matches(stored: &Series, new: &NewSeries) -> [(&'static str, bool); 2] {
+pub(crate) fn series_matches(stored: &Series, new: &NewSeries) -> [(&'static str, bool); 3] {
     [
         ("format", new.format.as_ref().is_none_or(|format| *format == stored.format)),
         ("reset", stored.reset == new.reset),
+        ("kind", stored.corrective == new.corrective),
     ]
 }
 
@@ -319,6 +325,7 @@ mod tests {
             code: "INV".into(),
             format: Some("{SEQ}".into()),
             reset: ResetPolicy::Monthly,
+            corrective: false,
         };
         assert_eq!(ledgerdesk_types::Localized::code(&validate_series(&series).unwrap_err()), "series_format_invalid");
     }

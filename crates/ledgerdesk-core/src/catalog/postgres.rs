@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::templates::{InUse, check_cannot_collide, default_template};
 use super::{
-    Catalog, FIRST_TEMPLATE_FROM, SeriesState, books_open_from, limit_changes, reset_policy, same_or_conflict,
+    Catalog, FIRST_TEMPLATE_FROM, SeriesState, books_open_from, kind_of, limit_changes, reset_policy, same_or_conflict,
     series_matches, template_change_start, tenant_matches, validate_customer, validate_limits, validate_series,
     validate_tenant,
 };
@@ -185,8 +185,8 @@ async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
     check_cannot_collide(&tenant.code, &new.code, new.reset, &format, &in_use)?;
     sqlx::query(
         "WITH series AS (
-             INSERT INTO invoice_series (tenant_id, code, format, reset_policy, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id
+             INSERT INTO invoice_series (tenant_id, code, format, reset_policy, created_at, kind)
+             VALUES ($1, $2, $3, $4, $5, $7) RETURNING id
          )
          INSERT INTO series_formats (series_id, valid_from, format, set_by, set_at)
          SELECT id, $6, $3, 'series add', $5 FROM series",
@@ -197,6 +197,7 @@ async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
     .bind(new.reset.as_str())
     .bind(now())
     .bind(FIRST_TEMPLATE_FROM)
+    .bind(kind_of(new))
     .execute(&mut *tx)
     .await
     .db()?;
@@ -207,17 +208,27 @@ async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
     Ok(Created { value: state.series, created: true })
 }
 
-type SeriesRow = (i64, String, String, String, Option<NaiveDate>, bool, NaiveDate);
+type SeriesRow = (i64, String, String, String, Option<NaiveDate>, bool, NaiveDate, bool);
 
 const SERIES_COLUMNS: &str = "s.id, s.code, s.format, s.reset_policy, s.last_issue_date, s.retired_at IS NOT NULL,
-     (SELECT max(valid_from) FROM series_formats f WHERE f.series_id = s.id)";
+     (SELECT max(valid_from) FROM series_formats f WHERE f.series_id = s.id), s.kind = 'corrective'";
 
 fn to_series(tenant: &str, row: SeriesRow) -> Result<(Series, NaiveDate)> {
-    let (id, code, format, reset, last_issue_date, retired, newest_from) = row;
+    let (id, code, format, reset, last_issue_date, retired, newest_from, corrective) = row;
     let format_from = (newest_from > FIRST_TEMPLATE_FROM).then_some(newest_from);
     let reset = reset_policy(&reset)?;
     Ok((
-        Series { id, tenant: tenant.to_owned(), code, format, format_from, reset, last_issue_date, retired },
+        Series {
+            id,
+            tenant: tenant.to_owned(),
+            code,
+            format,
+            format_from,
+            reset,
+            last_issue_date,
+            retired,
+            corrective,
+        },
         newest_from,
     ))
 }

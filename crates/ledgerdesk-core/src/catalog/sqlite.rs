@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, Transaction};
 
 use super::templates::{InUse, check_cannot_collide, default_template};
 use super::{
-    Catalog, FIRST_TEMPLATE_FROM, SeriesState, books_open_from, limit_changes, reset_policy, same_or_conflict,
+    Catalog, FIRST_TEMPLATE_FROM, SeriesState, books_open_from, kind_of, limit_changes, reset_policy, same_or_conflict,
     series_matches, template_change_start, tenant_matches, validate_customer, validate_limits, validate_series,
     validate_tenant,
 };
@@ -168,9 +168,9 @@ fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> 
     let created_at = now();
     let id: i64 = tx
         .query_row(
-            "INSERT INTO invoice_series (tenant_id, code, format, reset_policy, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-            (tenant.id, &new.code, &format, new.reset.as_str(), created_at),
+            "INSERT INTO invoice_series (tenant_id, code, format, reset_policy, created_at, kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            (tenant.id, &new.code, &format, new.reset.as_str(), created_at, kind_of(new)),
             |r| r.get(0),
         )
         .db()?;
@@ -185,7 +185,7 @@ fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> 
 }
 
 const SERIES_COLUMNS: &str = "s.id, s.code, s.format, s.reset_policy, s.last_issue_date, s.retired_at IS NOT NULL,
-     (SELECT max(valid_from) FROM series_formats f WHERE f.series_id = s.id)";
+     (SELECT max(valid_from) FROM series_formats f WHERE f.series_id = s.id), s.kind = 'corrective'";
 
 fn series_row(tenant: &str) -> impl Fn(&Row<'_>) -> rusqlite::Result<(Series, String, NaiveDate)> + '_ {
     move |r| {
@@ -199,6 +199,7 @@ fn series_row(tenant: &str) -> impl Fn(&Row<'_>) -> rusqlite::Result<(Series, St
             reset: ledgerdesk_types::ResetPolicy::Monthly,
             last_issue_date: r.get(4)?,
             retired: r.get(5)?,
+            corrective: r.get(7)?,
         };
         Ok((series, r.get(3)?, newest_from))
     }

@@ -41,8 +41,11 @@ pub trait Backend {
 
 /// Rules the schema's triggers hold, by the prefix of the message they raise, and the code each is
 /// reported under.
-const DATABASE_RULES: [(&str, &str); 2] =
-    [("four_eyes_violation: ", "four_eyes_violation"), ("export_transition_invalid: ", "export_state_invalid")];
+const DATABASE_RULES: [(&str, &str); 3] = [
+    ("four_eyes_violation: ", "four_eyes_violation"),
+    ("export_transition_invalid: ", "export_state_invalid"),
+    ("credit_note_invalid: ", "credit_note_invalid"),
+];
 
 /// The [`Error::DatabaseRule`] a trigger's message names, if it names one.
 pub(crate) fn database_rule(message: &str) -> Option<crate::error::Error> {

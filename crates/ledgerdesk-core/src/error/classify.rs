@@ -50,7 +50,7 @@ impl Error {
 
     /// Whether an idempotent command that failed with this error frees its key rather than storing the
     /// error as the key's answer: a retryable failure, or a request refused as it stands before the book
-    /// decided anything (bad input; a tenant, series or customer that does not exist yet; a date the
+    /// decided anything (bad input; a tenant, series, customer or invoice that does not exist yet; a date the
     /// tenant does not accept today). The corrected request, or the same one once the cause is fixed,
     /// then runs under the same key.
     pub fn frees_key(&self) -> bool {
@@ -62,6 +62,7 @@ impl Error {
                     | Error::TenantNotFound(_)
                     | Error::SeriesNotFound { .. }
                     | Error::CustomerNotFound { .. }
+                    | Error::InvoiceNotFound(_)
                     | Error::IssueDateInFuture { .. }
                     | Error::IssueDateBeforeBooksOpen { .. }
                     | Error::BookNotFound(_)

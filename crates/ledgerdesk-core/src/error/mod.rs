@@ -5,6 +5,7 @@
 
 mod classify;
 mod codes;
+mod credits;
 mod exports;
 mod refusal;
 mod turkish;
@@ -13,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ledgerdesk_types::{Currency, ErrorBody, License, LicenseStatus, LineError};
 use rust_decimal::Decimal;
 
+pub use credits::CreditError;
 pub use exports::{ExportError, FourEyes};
 pub use refusal::Refusal;
 
@@ -373,6 +375,9 @@ pub enum Error {
     /// An export step refused.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// A credit note refused.
+    #[error(transparent)]
+    Credit(#[from] CreditError),
     /// `audit verify` found the chain broken.
     #[error("the audit trail is broken at entry {}: {} ({})", .0.seq, .0.kind, .0.detail)]
     AuditChainBroken(ledgerdesk_types::BrokenLink),

@@ -33,6 +33,11 @@ forward_to_any_store! {
     }
 }
 
+/// A credit status as stored.
+pub(crate) fn credit_status(stored: &str, backend: &'static str) -> Result<ledgerdesk_types::CreditStatus> {
+    stored.parse().map_err(|_| Error::Storage { backend, detail: format!("unknown credit status {stored:?}") })
+}
+
 /// Where every invoice read starts: the invoice with its series code and customer code. Both twins
 /// and the list query use it, so the three reads cannot drift apart.
 /// A macro rather than a `const` so that `concat!` can build literal SQL from it.
@@ -111,7 +116,8 @@ pub(crate) fn list_sql(
 ) -> (String, Vec<Param>) {
     let mut sql = format!(
         concat!(
-            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total, i.paid_total",
+            "SELECT i.id, i.number, s.code, i.period, i.seq, c.code, i.issue_date, i.currency, i.total, i.paid_total,
+                    i.credit_status",
             invoice_from!(),
             "WHERE i.tenant_id = {}"
         ),
@@ -136,6 +142,9 @@ pub(crate) fn list_sql(
             " AND i.customer_id = (SELECT id FROM customers WHERE tenant_id = {t} AND code = {p})",
             Param::Text(customer.clone()),
         );
+    }
+    if let Some(status) = query.credit_status {
+        filter(" AND i.credit_status = {p}", Param::Text(status.as_str().to_owned()));
     }
     if let Some(before_id) = query.before_id {
         filter(" AND i.id < {p}", Param::Int(before_id));

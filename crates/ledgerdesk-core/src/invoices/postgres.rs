@@ -46,7 +46,7 @@ fn currency(code: &str) -> Result<Currency> {
     })
 }
 
-type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal, Decimal);
+type SummaryRow = (i64, String, String, String, i64, Option<String>, NaiveDate, String, Decimal, Decimal, String);
 
 async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<Vec<InvoiceSummary>> {
     let mut conn = pool.acquire().await.db()?;
@@ -62,7 +62,7 @@ async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<V
     let statement = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql));
     let rows = crate::db::postgres::bind_all(statement, params).fetch_all(&mut *conn).await.db()?;
     rows.into_iter()
-        .map(|(id, number, series, period, seq, customer, issue_date, code, total, paid_total)| {
+        .map(|(id, number, series, period, seq, customer, issue_date, code, total, paid_total, status)| {
             let currency = currency(&code)?;
             Ok(InvoiceSummary {
                 id,
@@ -75,6 +75,7 @@ async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<V
                 currency,
                 total: money(total, currency),
                 payment_status: PaymentStatus::of(total, paid_total),
+                credit_status: super::credit_status(&status, "postgres")?,
             })
         })
         .collect()
@@ -128,7 +129,7 @@ async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice>
     .db()?;
     let currency = currency(&code)?;
     let payments = crate::payments::postgres::of_invoice(&mut conn, id).await?;
-    Ok(IssuedInvoice {
+    let mut invoice = IssuedInvoice {
         id,
         number,
         tenant: tenant.to_owned(),
@@ -153,10 +154,18 @@ async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice>
                 tax_rate: tax_rate.normalize(),
                 net_amount: money(net_amount, currency),
                 tax_amount: money(tax_amount, currency),
+                credits_line: None,
+                credited_quantity: Decimal::ZERO,
             })
             .collect(),
         paid_total: money(paid_total, currency),
         payment_status: PaymentStatus::of(total, paid_total),
         payments,
-    })
+        credited_total: Decimal::ZERO,
+        credit_status: Default::default(),
+        credit_of: None,
+        credit_notes: Vec::new(),
+    };
+    crate::credits::postgres::attach(&mut conn, &mut invoice).await?;
+    Ok(invoice)
 }

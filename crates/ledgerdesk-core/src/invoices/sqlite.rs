@@ -54,10 +54,16 @@ fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<
                 currency: currency_at(r, 7)?,
                 total: decimal_at(r, 8)?,
                 payment_status: PaymentStatus::of(decimal_at(r, 8)?, decimal_at(r, 9)?),
+                credit_status: Default::default(),
             })
+            .and_then(|summary| Ok((summary, r.get::<_, String>(10)?)))
         })
         .db()?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    rows.map(|row| {
+        let (summary, status) = row.db()?;
+        Ok(InvoiceSummary { credit_status: super::credit_status(&status, "sqlite")?, ..summary })
+    })
+    .collect()
 }
 
 fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
@@ -83,6 +89,10 @@ fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice
                 paid_total: decimal_at(r, 13)?,
                 payment_status: PaymentStatus::of(decimal_at(r, 10)?, decimal_at(r, 13)?),
                 payments: Vec::new(),
+                credited_total: Default::default(),
+                credit_status: Default::default(),
+                credit_of: None,
+                credit_notes: Vec::new(),
             })
         })
         .optional()
@@ -104,6 +114,8 @@ fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice
                 tax_rate: decimal_at(r, 4)?,
                 net_amount: decimal_at(r, 5)?,
                 tax_amount: decimal_at(r, 6)?,
+                credits_line: None,
+                credited_quantity: Default::default(),
             })
         })
         .db()?
@@ -111,5 +123,6 @@ fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice
         .db()?;
     invoice.paid_total = round_money(invoice.paid_total, invoice.currency);
     invoice.payments = crate::payments::sqlite::of_invoice(tx, invoice.id)?;
+    crate::credits::sqlite::attach(tx, &mut invoice)?;
     Ok(invoice)
 }

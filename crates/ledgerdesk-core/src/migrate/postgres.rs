@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "exports_audit",
         sql: include_str!("../../../../migrations/postgres/0005_exports_audit.sql"),
     },
+    Migration {
+        version: 6,
+        name: "credit_notes",
+        sql: include_str!("../../../../migrations/postgres/0006_credit_notes.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

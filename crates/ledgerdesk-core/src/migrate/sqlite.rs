@@ -117,6 +117,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "exports_audit",
         sql: include_str!("../../../../migrations/sqlite/0005_exports_audit.sql"),
     },
+    Migration {
+        version: 6,
+        name: "credit_notes",
+        sql: include_str!("../../../../migrations/sqlite/0006_credit_notes.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

@@ -28,7 +28,7 @@ use ledgerdesk_types::invoice::compute_totals;
 use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, Reply, ResetPolicy};
 
 use crate::db::forward_to_any_store;
-use crate::error::{Error, Result};
+use crate::error::{CreditError, Error, Result};
 use crate::format::{NumberFormat, period_of};
 use crate::idempotency::Command;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
@@ -101,11 +101,49 @@ pub fn validate_reservation(request: &ReserveNumbers) -> Result<()> {
     Ok(())
 }
 
-/// An issue request that passed every check that needs no database, with its computed totals.
+/// An issue request that passed every check that needs no database, with its computed totals; for a
+/// credit note, also the invoice it corrects (see [`crate::credits`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Draft {
     pub request: IssueInvoice,
     pub totals: InvoiceTotals,
+    pub credit: Option<CreditLink>,
+}
+
+/// What a credit note cites: the invoice it corrects, read under that invoice's lock, and why.
+#[derive(Debug, Clone)]
+pub(crate) struct CreditLink {
+    pub invoice_id: i64,
+    pub number: String,
+    pub issue_date: NaiveDate,
+    pub reason: String,
+}
+
+impl Draft {
+    /// What the new invoice is: an ordinary one (nothing credited yet) or a credit note.
+    pub fn credit_status(&self) -> ledgerdesk_types::CreditStatus {
+        if self.credit.is_some() {
+            ledgerdesk_types::CreditStatus::CreditNote
+        } else {
+            ledgerdesk_types::CreditStatus::Issued
+        }
+    }
+
+    /// Refuses a credit note outside a corrective series, an ordinary invoice inside one, and a credit
+    /// note dated before the invoice it corrects; before any lock is taken.
+    pub fn admit_kind(&self, series: &SeriesContext, date: NaiveDate) -> Result<()> {
+        match (&self.credit, series.corrective) {
+            (None, true) => Err(CreditError::SeriesCorrective(series.series_code.clone()).into()),
+            (Some(_), false) => Err(CreditError::SeriesNotCorrective(series.series_code.clone()).into()),
+            (Some(credit), true) if date < credit.issue_date => Err(CreditError::DateBeforeInvoice {
+                number: credit.number.clone(),
+                invoice_date: credit.issue_date,
+                date,
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Draft {
@@ -123,7 +161,7 @@ impl Draft {
             return Err(Error::invalid("seq", "must be 1 or more", "1 veya daha büyük olmalıdır"));
         }
         let totals = compute_totals(request.currency, &request.lines)?;
-        Ok(Draft { request, totals })
+        Ok(Draft { request, totals, credit: None })
     }
 }
 
@@ -140,6 +178,8 @@ pub(crate) struct SeriesContext {
     pub future_days_allowed: u32,
     pub reset: ResetPolicy,
     pub retired: bool,
+    /// A corrective series numbers credit notes only; a regular one everything else.
+    pub corrective: bool,
     pub last_issue_date: Option<NaiveDate>,
     /// Its templates, each with the first issue date it prints, oldest first.
     pub templates: Vec<(NaiveDate, String)>,
@@ -326,26 +366,40 @@ impl Draft {
             paid_total: ledgerdesk_types::round_money(rust_decimal::Decimal::ZERO, request.currency),
             payment_status: ledgerdesk_types::PaymentStatus::of(totals.total, rust_decimal::Decimal::ZERO),
             payments: Vec::new(),
+            credited_total: ledgerdesk_types::round_money(rust_decimal::Decimal::ZERO, request.currency),
+            credit_status: self.credit_status(),
+            credit_of: self.credit.as_ref().map(|credit| ledgerdesk_types::CreditOf {
+                number: credit.number.clone(),
+                issue_date: credit.issue_date,
+                reason: credit.reason.clone(),
+            }),
+            credit_notes: Vec::new(),
         }
     }
 }
 
 impl Draft {
-    /// The `invoice.issued` event of this invoice at `placement`.
+    /// The `invoice.issued` event of this invoice at `placement` (`invoice.credited` for a credit note).
     pub fn event(&self, series: &SeriesContext, placement: &Placement) -> OutboundEvent {
-        OutboundEvent::new("invoice.issued", self.facts(series, placement), placement.created_at)
+        let kind = if self.credit.is_some() { "invoice.credited" } else { "invoice.issued" };
+        OutboundEvent::new(kind, self.facts(series, placement), placement.created_at)
     }
 
     /// The audit trail's entry for the issue, written last in its transaction.
     pub(crate) fn audit_entry(&self, series: &SeriesContext, placement: &Placement) -> crate::trail::Entry {
-        crate::trail::Entry::new(&self.request.user, "invoice.issue", format!("invoice:{}", placement.number))
+        let (action, reason) = match &self.credit {
+            Some(credit) => ("invoice.credit", Some(credit.reason.as_str())),
+            None => ("invoice.issue", None),
+        };
+        crate::trail::Entry::new(&self.request.user, action, format!("invoice:{}", placement.number))
+            .reason(reason)
             .after(&self.facts(series, placement))
     }
 
     /// What the event and the audit entry say about the invoice.
     fn facts(&self, series: &SeriesContext, placement: &Placement) -> serde_json::Value {
         let (request, totals) = (&self.request, &self.totals);
-        serde_json::json!({
+        let mut facts = serde_json::json!({
             "tenant": series.tenant_code,
             "number": placement.number,
             "series": series.series_code,
@@ -355,7 +409,12 @@ impl Draft {
             "net_total": totals.net_total,
             "tax_total": totals.tax_total,
             "total": totals.total,
-        })
+        });
+        if let Some(credit) = &self.credit {
+            facts["credit_of"] = serde_json::json!(credit.number);
+            facts["reason"] = serde_json::json!(credit.reason);
+        }
+        facts
     }
 }
 

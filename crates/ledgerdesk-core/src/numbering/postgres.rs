@@ -40,16 +40,27 @@ impl Numbering for PgStore {
 }
 
 /// The tenant's id, time zone and date limits, then the series' id, reset policy, retirement, last issue
-/// date and templates (NULL when the series does not exist).
-type SeriesRow =
-    (i64, String, NaiveDate, i32, Option<i64>, Option<String>, Option<bool>, Option<NaiveDate>, Option<String>);
+/// date, templates and kind (NULL when the series does not exist).
+type SeriesRow = (
+    i64,
+    String,
+    NaiveDate,
+    i32,
+    Option<i64>,
+    Option<String>,
+    Option<bool>,
+    Option<NaiveDate>,
+    Option<String>,
+    Option<bool>,
+);
 
 pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &str) -> Result<SeriesContext> {
     let row: Option<SeriesRow> = sqlx::query_as(
         "SELECT t.id, t.time_zone, t.books_open_from, t.future_days_allowed,
                 s.id, s.reset_policy, s.retired_at IS NOT NULL, s.last_issue_date,
                 (SELECT string_agg(to_char(valid_from, 'YYYY-MM-DD') || ' ' || format, E'\\n')
-                   FROM series_formats f WHERE f.series_id = s.id)
+                   FROM series_formats f WHERE f.series_id = s.id),
+                s.kind = 'corrective'
            FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = $2
           WHERE t.code = $1",
     )
@@ -59,8 +70,11 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
     .await
     .db()?;
     let row = row.ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
-    let (tenant_id, time_zone, books_open_from, future_days, series_id, reset, retired, last, templates) = row;
-    let (Some(series_id), Some(reset), Some(retired), Some(templates)) = (series_id, reset, retired, templates) else {
+    let (tenant_id, time_zone, books_open_from, future_days, series_id, reset, retired, last, templates, corrective) =
+        row;
+    let (Some(series_id), Some(reset), Some(retired), Some(templates), Some(corrective)) =
+        (series_id, reset, retired, templates, corrective)
+    else {
         return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
@@ -73,6 +87,7 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
         future_days_allowed: future_days.unsigned_abs(),
         reset: crate::catalog::reset_policy(&reset)?,
         retired,
+        corrective,
         last_issue_date: last,
         templates: SeriesContext::parse_templates(&templates)?,
     })
@@ -217,6 +232,7 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     };
     let date = series.issue_date(request.issue_date)?;
     series.admit(date)?;
+    draft.admit_kind(&series, date)?;
     let period = series.period(date);
 
     // Locks from here on: series row, then counter row, both held until commit, which comes after the
@@ -240,16 +256,17 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(
         "WITH invoice AS (
              INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
-                                   net_total, tax_total, total, reservation_id, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                   net_total, tax_total, total, reservation_id, created_by, created_at,
+                                   credit_of, credit_reason, credit_status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $31, $32, $34)
              ON CONFLICT (tenant_id, number) DO NOTHING
              RETURNING id
          ), lines AS (
              INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
-                                        net_amount, tax_amount)
+                                        net_amount, tax_amount, credits_line)
              SELECT invoice.id, l.* FROM invoice,
                     UNNEST($15::int4[], $16::text[], $17::numeric[], $18::numeric[], $19::numeric[],
-                           $20::numeric[], $21::numeric[]) AS l
+                           $20::numeric[], $21::numeric[], $33::int4[]) AS l
          ), event AS (
              INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at)
              SELECT $1, $22, $23, $24, $14 FROM invoice RETURNING id
@@ -288,6 +305,10 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     .bind(entry.action)
     .bind(&entry.subject)
     .bind(audit)
+    .bind(draft.credit.as_ref().map(|credit| credit.invoice_id))
+    .bind(draft.credit.as_ref().map(|credit| credit.reason.clone()))
+    .bind(totals.lines.iter().map(|l| l.credits_line.map(|n| n as i32)).collect::<Vec<_>>())
+    .bind(draft.credit_status().as_str())
     .fetch_optional(&mut *conn)
     .await
     .db()?;

@@ -44,24 +44,62 @@ impl Numbering for SqliteStore {
 }
 
 pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> Result<SeriesContext> {
-    type Row =
-        (i64, String, NaiveDate, u32, Option<i64>, Option<String>, Option<bool>, Option<NaiveDate>, Option<String>);
+    type Row = (
+        i64,
+        String,
+        NaiveDate,
+        u32,
+        Option<i64>,
+        Option<String>,
+        Option<bool>,
+        Option<NaiveDate>,
+        Option<String>,
+        Option<bool>,
+    );
     let row: Row = tx
         .query_row(
             "SELECT t.id, t.time_zone, t.books_open_from, t.future_days_allowed,
                     s.id, s.reset_policy, s.retired_at IS NOT NULL, s.last_issue_date,
                     (SELECT group_concat(valid_from || ' ' || format, char(10))
-                       FROM series_formats f WHERE f.series_id = s.id)
+                       FROM series_formats f WHERE f.series_id = s.id),
+                    s.kind = 'corrective'
                FROM tenants t LEFT JOIN invoice_series s ON s.tenant_id = t.id AND s.code = ?2
               WHERE t.code = ?1",
             (tenant, series),
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+            |r| {
+                let tenant = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+                Ok((
+                    tenant.0,
+                    tenant.1,
+                    tenant.2,
+                    tenant.3,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            },
         )
         .optional()
         .db()?
         .ok_or_else(|| Error::TenantNotFound(tenant.to_owned()))?;
-    let (tenant_id, time_zone, books_open_from, future_days_allowed, series_id, reset, retired, last, templates) = row;
-    let (Some(series_id), Some(reset), Some(retired), Some(templates)) = (series_id, reset, retired, templates) else {
+    let (
+        tenant_id,
+        time_zone,
+        books_open_from,
+        future_days_allowed,
+        series_id,
+        reset,
+        retired,
+        last,
+        templates,
+        corrective,
+    ) = row;
+    let (Some(series_id), Some(reset), Some(retired), Some(templates), Some(corrective)) =
+        (series_id, reset, retired, templates, corrective)
+    else {
         return Err(Error::SeriesNotFound { tenant: tenant.to_owned(), series: series.to_owned() });
     };
     Ok(SeriesContext {
@@ -74,6 +112,7 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
         future_days_allowed,
         reset: crate::catalog::reset_policy(&reset)?,
         retired,
+        corrective,
         last_issue_date: last,
         templates: SeriesContext::parse_templates(&templates)?,
     })
@@ -188,6 +227,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     let customer = request.customer.as_deref().map(|code| customer_id(tx, &series, code)).transpose()?;
     let date = series.issue_date(request.issue_date)?;
     series.admit(date)?;
+    draft.admit_kind(&series, date)?;
     let period = series.period(date);
 
     // Locks from here on: series row, then counter row.
@@ -203,8 +243,9 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     let id: Option<i64> = tx
         .query_row(
             "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
-                                   net_total, tax_total, total, reservation_id, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                                   net_total, tax_total, total, reservation_id, created_by, created_at,
+                                   credit_of, credit_reason, credit_status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT (tenant_id, number) DO NOTHING
              RETURNING id",
             rusqlite::params![
@@ -222,6 +263,9 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
                 request.reserved.map(|slot| slot.reservation),
                 request.user,
                 placement.created_at,
+                draft.credit.as_ref().map(|credit| credit.invoice_id),
+                draft.credit.as_ref().map(|credit| &credit.reason),
+                draft.credit_status().as_str(),
             ],
             |r| r.get(0),
         )
@@ -233,8 +277,8 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     let mut insert_line = tx
         .prepare_cached(
             "INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
-                                        net_amount, tax_amount)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                        net_amount, tax_amount, credits_line)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .db()?;
     for line in &totals.lines {
@@ -248,6 +292,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
                 line.tax_rate.to_string(),
                 line.net_amount.to_string(),
                 line.tax_amount.to_string(),
+                line.credits_line,
             ))
             .db()?;
     }

@@ -2,7 +2,7 @@
 //!
 //! # The invariant
 //! What an invoice has been paid (`invoices.paid_total`, the sum of its payments) only grows and never
-//! exceeds its total. Each payment is in the invoice's currency, exact to that currency's minor unit,
+//! exceeds its total less what its credit notes took back. Each payment is in the invoice's currency, exact to that currency's minor unit,
 //! and positive. A payment that came as a webhook is recorded once per (sender, webhook-id), for good.
 //!
 //! # How both twins keep it
@@ -77,9 +77,12 @@ pub(crate) struct Payable {
     pub currency: Currency,
     pub total: Decimal,
     pub paid_total: Decimal,
+    /// What credit notes took back of `total`: no longer owed.
+    pub credited_total: Decimal,
 }
 
-/// Judges `payment` against the invoice as it is now: its currency, and the balance left. Returns the
+/// Judges `payment` against the invoice as it is now: its currency, and the balance left (its total
+/// less what credit notes took back and what was paid; a credit note owes nothing). Returns the
 /// invoice's paid total once it is recorded.
 pub(crate) fn judge(invoice: &Payable, payment: &NewPayment) -> Result<Decimal> {
     if payment.currency != invoice.currency {
@@ -89,7 +92,7 @@ pub(crate) fn judge(invoice: &Payable, payment: &NewPayment) -> Result<Decimal> 
             payment: payment.currency,
         });
     }
-    let remaining = invoice.total - invoice.paid_total;
+    let remaining = (invoice.total - invoice.credited_total - invoice.paid_total).max(Decimal::ZERO);
     if payment.amount > remaining {
         return Err(Error::PaymentExceedsBalance {
             number: payment.number.clone(),
@@ -186,9 +189,14 @@ mod tests {
             currency: Currency::Eur,
             total: "100.00".parse().unwrap(),
             paid_total: "60.00".parse().unwrap(),
+            credited_total: Decimal::ZERO,
         };
         assert_eq!(judge(&invoice, &payment("40.00", Currency::Eur)).unwrap().to_string(), "100.00");
         assert!(matches!(judge(&invoice, &payment("40.01", Currency::Eur)), Err(Error::PaymentExceedsBalance { .. })));
         assert!(matches!(judge(&invoice, &payment("1", Currency::Usd)), Err(Error::PaymentCurrencyMismatch { .. })));
+        // What a credit note took back is no longer owed.
+        let credited = Payable { credited_total: "30.00".parse().unwrap(), ..invoice };
+        assert_eq!(judge(&credited, &payment("10.00", Currency::Eur)).unwrap().to_string(), "70.00");
+        assert!(matches!(judge(&credited, &payment("10.01", Currency::Eur)), Err(Error::PaymentExceedsBalance { .. })));
     }
 }

@@ -46,16 +46,18 @@ pub(crate) async fn record(
     payment: &NewPayment,
     at: DateTime<Utc>,
 ) -> Result<Recorded> {
-    let row: Option<(i64, String, Decimal, Decimal)> = sqlx::query_as(
-        "SELECT id, currency, total, paid_total FROM invoices WHERE tenant_id = $1 AND number = $2 FOR UPDATE",
+    let row: Option<(i64, String, Decimal, Decimal, Decimal)> = sqlx::query_as(
+        "SELECT id, currency, total, paid_total, credited_total FROM invoices
+          WHERE tenant_id = $1 AND number = $2 FOR UPDATE",
     )
     .bind(tenant_id)
     .bind(&payment.number)
     .fetch_optional(&mut *conn)
     .await
     .db()?;
-    let (id, code, total, paid_total) = row.ok_or_else(|| Error::InvoiceNotFound(payment.number.clone()))?;
-    let invoice = Payable { id, currency: currency(&code)?, total, paid_total };
+    let (id, code, total, paid_total, credited_total) =
+        row.ok_or_else(|| Error::InvoiceNotFound(payment.number.clone()))?;
+    let invoice = Payable { id, currency: currency(&code)?, total, paid_total, credited_total };
     if let (Some(source), Some(webhook_id)) = (payment.source_id, &payment.webhook_id) {
         let sql = format!(
             "SELECT {PAYMENT_COLUMNS}{PAYMENT_FROM} WHERE p.tenant_id = $1 AND p.source_id = $2 AND p.webhook_id = $3"

@@ -24,7 +24,7 @@ pub(crate) fn record(
 ) -> Result<Recorded> {
     let invoice = tx
         .query_row(
-            "SELECT id, currency, total, paid_total FROM invoices WHERE tenant_id = ?1 AND number = ?2",
+            "SELECT id, currency, total, paid_total, credited_total FROM invoices WHERE tenant_id = ?1 AND number = ?2",
             (tenant_id, &payment.number),
             |r| {
                 Ok(Payable {
@@ -32,6 +32,7 @@ pub(crate) fn record(
                     currency: currency_at(r, 1)?,
                     total: decimal_at(r, 2)?,
                     paid_total: decimal_at(r, 3)?,
+                    credited_total: decimal_at(r, 4)?,
                 })
             },
         )

@@ -161,6 +161,7 @@ pub async fn audit(cli: &Cli, url: &str, entries: u32, repeat: u32) -> Outcome {
         code: "INV".into(),
         format: Some("AUD-{SEQ:8}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     store.add_series(series).await?;
     let held = store.scan_audit(AUDIT_TENANT).await?;

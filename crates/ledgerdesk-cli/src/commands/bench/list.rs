@@ -40,6 +40,7 @@ async fn fill(store: &AnyStore, wanted: i64) -> Result<i64> {
         code: "INV".into(),
         format: Some("INV-{SEQ:7}".into()),
         reset: ResetPolicy::Never,
+        corrective: false,
     };
     store.add_series(series).await?;
     let held: i64 = store.audit_numbering(TENANT).await?.iter().map(|a| a.count).sum();

@@ -47,6 +47,7 @@ async fn scratch_invoicing(store: &AnyStore, prefix: &str) -> Result<String> {
         code: "INV".into(),
         format: Some("{YYYY}{MM}-{SEQ:6}-{SUFFIX}".into()),
         reset: ResetPolicy::Monthly,
+        corrective: false,
     };
     store.add_series(series).await?;
     Ok(tenant)

@@ -107,7 +107,13 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
     for (code, format, reset) in
         [("INV", "{YYYY}{MM}-{SEQ:5}-{SUFFIX}", ResetPolicy::Monthly), ("RAW", "RAW-{SEQ:8}", ResetPolicy::Never)]
     {
-        let series = NewSeries { tenant: tenant.clone(), code: code.into(), format: Some(format.into()), reset };
+        let series = NewSeries {
+            tenant: tenant.clone(),
+            code: code.into(),
+            format: Some(format.into()),
+            reset,
+            corrective: false,
+        };
         store.add_series(series).await?;
     }
 

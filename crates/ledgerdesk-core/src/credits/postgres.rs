@@ -1,0 +1,174 @@
+//! Credit notes on Postgres. Twin of `sqlite.rs`; the judgement is in `mod.rs`. The corrected invoice's
+//! row is locked (`FOR UPDATE`) before anything is judged, then the credit note is issued (series row,
+//! then counter row, as every issue), so concurrent credits of one invoice are judged one after the
+//! other; the table's `CHECK`s back the judgement.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use ledgerdesk_types::{CreditNoteRef, CreditOf, Currency, InvoiceLine, IssuedInvoice, Reply, round_money};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
+use crate::catalog::postgres::tenant_id;
+use crate::db::PgStore;
+use crate::db::postgres::PgResultExt;
+use crate::error::{Error, Result};
+use crate::idempotency;
+use crate::invoices::credit_status;
+
+impl Credits for PgStore {
+    async fn credit_invoice(&self, request: CreditInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
+        idempotency::execute(self, CreditCommand::new(request)?, key).await
+    }
+}
+
+/// Issues the credit note `request` asks for and moves what is credited of its invoice.
+pub(crate) async fn credit(conn: &mut PgConnection, request: &CreditInvoice) -> Result<IssuedInvoice> {
+    let original = load_original(&mut *conn, &request.tenant, &request.invoice).await?;
+    let plan = plan(&original, request)?;
+    let issued = crate::numbering::postgres::issue(&mut *conn, &plan.draft).await?;
+    let (lines, credited): (Vec<i32>, Vec<Decimal>) =
+        plan.credited_lines.iter().map(|(line, quantity)| (*line as i32, *quantity)).unzip();
+    sqlx::query(
+        "WITH invoice AS (
+             UPDATE invoices SET credited_total = $2, credit_status = $3 WHERE id = $1
+         )
+         UPDATE invoice_lines l SET credited_quantity = c.quantity
+           FROM UNNEST($4::int4[], $5::numeric[]) AS c (line_no, quantity)
+          WHERE l.invoice_id = $1 AND l.line_no = c.line_no",
+    )
+    .bind(original.id)
+    .bind(plan.credited_total)
+    .bind(plan.status.as_str())
+    .bind(lines)
+    .bind(credited)
+    .execute(&mut *conn)
+    .await
+    .db()?;
+    Ok(issued)
+}
+
+type OriginalRow = (i64, String, NaiveDate, String, Option<String>, bool, Decimal, Decimal);
+type LineRow = (i32, String, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal);
+
+fn currency(code: &str) -> Result<Currency> {
+    code.parse().map_err(|_| Error::Storage { backend: "postgres", detail: format!("unknown currency {code:?}") })
+}
+
+async fn load_original(conn: &mut PgConnection, tenant: &str, number: &str) -> Result<Original> {
+    let tenant_id = tenant_id(&mut *conn, tenant).await?;
+    let row: Option<OriginalRow> = sqlx::query_as(
+        "SELECT i.id, i.number, i.issue_date, i.currency, c.code, i.credit_of IS NOT NULL, i.total, i.credited_total
+           FROM invoices i LEFT JOIN customers c ON c.id = i.customer_id
+          WHERE i.tenant_id = $1 AND i.number = $2
+            FOR UPDATE OF i",
+    )
+    .bind(tenant_id)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await
+    .db()?;
+    let (id, number, issue_date, code, customer, is_credit_note, total, credited_total) =
+        row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
+    let taken = credited_amounts(&mut *conn, id).await?;
+    let rows: Vec<LineRow> = sqlx::query_as(
+        "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credited_quantity
+           FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .db()?;
+    let lines = rows
+        .into_iter()
+        .map(|(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credited_quantity)| {
+            let line_no = line_no as u32;
+            let (credited_net, credited_tax) = taken.get(&line_no).copied().unwrap_or_default();
+            let line = InvoiceLine {
+                line_no,
+                description,
+                quantity,
+                unit_price: unit_price.normalize(),
+                tax_rate: tax_rate.normalize(),
+                net_amount,
+                tax_amount,
+                credits_line: None,
+                credited_quantity,
+            };
+            OriginalLine { line, credited_net, credited_tax }
+        })
+        .collect();
+    Ok(Original {
+        id,
+        number,
+        issue_date,
+        currency: currency(&code)?,
+        customer,
+        is_credit_note,
+        total,
+        credited_total,
+        lines,
+    })
+}
+
+/// Net and tax (positive) the credit notes of invoice `id` took back, per line of it.
+async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<BTreeMap<u32, (Decimal, Decimal)>> {
+    let rows: Vec<(i32, Decimal, Decimal)> = sqlx::query_as(
+        "SELECT l.credits_line, -sum(l.net_amount), -sum(l.tax_amount)
+           FROM invoices n JOIN invoice_lines l ON l.invoice_id = n.id
+          WHERE n.credit_of = $1 AND l.credits_line IS NOT NULL
+          GROUP BY l.credits_line",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+    .db()?;
+    Ok(rows.into_iter().map(|(line, net, tax)| (line as u32, (net, tax))).collect())
+}
+
+type AttachRow = (Decimal, String, Option<String>, Option<NaiveDate>, Option<String>);
+
+/// Fills in what the credit side knows of `invoice`: what is credited of it and its credit notes, or,
+/// for a credit note, the invoice it corrects.
+pub(crate) async fn attach(conn: &mut PgConnection, invoice: &mut IssuedInvoice) -> Result<()> {
+    let (credited, status, of_number, of_date, reason): AttachRow = sqlx::query_as(
+        "SELECT i.credited_total, i.credit_status, o.number, o.issue_date, i.credit_reason
+           FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of WHERE i.id = $1",
+    )
+    .bind(invoice.id)
+    .fetch_one(&mut *conn)
+    .await
+    .db()?;
+    invoice.credited_total = round_money(credited, invoice.currency);
+    invoice.credit_status = credit_status(&status, "postgres")?;
+    invoice.credit_of = match (of_number, of_date) {
+        (Some(number), Some(issue_date)) => Some(CreditOf { number, issue_date, reason: reason.unwrap_or_default() }),
+        _ => None,
+    };
+    let lines: Vec<(i32, Option<i32>, Decimal)> =
+        sqlx::query_as("SELECT line_no, credits_line, credited_quantity FROM invoice_lines WHERE invoice_id = $1")
+            .bind(invoice.id)
+            .fetch_all(&mut *conn)
+            .await
+            .db()?;
+    for (line_no, credits_line, credited_quantity) in lines {
+        if let Some(line) = invoice.lines.iter_mut().find(|l| l.line_no == line_no as u32) {
+            line.credits_line = credits_line.map(|n| n as u32);
+            line.credited_quantity = credited_quantity.normalize();
+        }
+    }
+    let notes: Vec<(String, NaiveDate, Decimal)> =
+        sqlx::query_as("SELECT number, issue_date, total FROM invoices WHERE credit_of = $1 ORDER BY id")
+            .bind(invoice.id)
+            .fetch_all(&mut *conn)
+            .await
+            .db()?;
+    let currency = invoice.currency;
+    invoice.credit_notes = notes
+        .into_iter()
+        .map(|(number, issue_date, total)| CreditNoteRef { number, issue_date, total: round_money(total, currency) })
+        .collect();
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! Why a credit note is refused: each with a stable code and an English and a Turkish message.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A refused credit note.
+#[derive(Debug, thiserror::Error)]
+pub enum CreditError {
+    /// The invoice to credit is itself a credit note.
+    #[error("{0} is a credit note; a credit note is corrected by a new invoice, not credited")]
+    OfCreditNote(String),
+    /// A regular series was named for a credit note.
+    #[error(
+        "series {0:?} is a regular series; credit notes are issued in a corrective series (series add --kind corrective)"
+    )]
+    SeriesNotCorrective(String),
+    /// A corrective series was named for an ordinary invoice.
+    #[error("series {0:?} is a corrective series: it numbers credit notes only (invoice credit)")]
+    SeriesCorrective(String),
+    /// The credit note would be dated before the invoice it corrects.
+    #[error(
+        "a credit note dated {date} cannot correct invoice {number} of {invoice_date}: date it on or after the invoice"
+    )]
+    DateBeforeInvoice {
+        /// The corrected invoice.
+        number: String,
+        /// Its issue date.
+        invoice_date: NaiveDate,
+        /// The credit note's date.
+        date: NaiveDate,
+    },
+    /// The invoice has no such line.
+    #[error("invoice {number} has no line {line}")]
+    LineNotFound {
+        /// The invoice.
+        number: String,
+        /// The line asked for.
+        line: u32,
+    },
+    /// More of a line than is left uncredited.
+    #[error("line {line} of invoice {number}: {asked} cannot be credited, only {remaining} of it is left uncredited")]
+    ExceedsRemaining {
+        /// The invoice.
+        number: String,
+        /// Its line.
+        line: u32,
+        /// The quantity asked for.
+        asked: Decimal,
+        /// What is left of it.
+        remaining: Decimal,
+    },
+    /// Nothing is left to credit.
+    #[error("invoice {0} is credited in full already; nothing is left to credit")]
+    FullyCredited(String),
+}
+
+impl CreditError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CreditError::OfCreditNote(_) => "credit_of_credit_note",
+            CreditError::SeriesNotCorrective(_) => "series_not_corrective",
+            CreditError::SeriesCorrective(_) => "series_corrective",
+            CreditError::DateBeforeInvoice { .. } => "credit_date_before_invoice",
+            CreditError::LineNotFound { .. } => "credit_line_not_found",
+            CreditError::ExceedsRemaining { .. } => "credit_exceeds_remaining",
+            CreditError::FullyCredited(_) => "invoice_fully_credited",
+        }
+    }
+
+    /// Turkish message.
+    pub fn message_tr(&self) -> String {
+        match self {
+            CreditError::OfCreditNote(number) => {
+                format!("{number} bir iade faturasıdır; iade faturası iade edilemez, yeni bir faturayla düzeltilir")
+            }
+            CreditError::SeriesNotCorrective(series) => format!(
+                "{series:?} normal bir seridir; iade faturaları düzeltme serisinde kesilir (series add --kind corrective)"
+            ),
+            CreditError::SeriesCorrective(series) => {
+                format!("{series:?} bir düzeltme serisidir: yalnızca iade faturalarını numaralar (invoice credit)")
+            }
+            CreditError::DateBeforeInvoice { number, invoice_date, date } => format!(
+                "{date} tarihli bir iade faturası {invoice_date} tarihli {number} faturasını düzeltemez: faturanın tarihinde ya da sonrasında kesin"
+            ),
+            CreditError::LineNotFound { number, line } => format!("{number} faturasında {line}. satır yok"),
+            CreditError::ExceedsRemaining { number, line, asked, remaining } => format!(
+                "{number} faturasının {line}. satırı: {asked} iade edilemez, yalnızca {remaining} iade edilmeden kaldı"
+            ),
+            CreditError::FullyCredited(number) => {
+                format!("{number} faturası zaten tamamen iade edildi; iade edilecek bir şey kalmadı")
+            }
+        }
+    }
+}
