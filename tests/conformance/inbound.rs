@@ -146,20 +146,21 @@ pub async fn hostile_requests_are_refused_recorded_and_never_applied(kind: Kind)
     assert_eq!((counters.signatures_rejected, counters.rejected), (4, 8));
 }
 
+/// Posts `body` signed with [`SECRET`] as webhook `id`; the receiver must acknowledge it (200), and its
+/// answer is returned.
+async fn accepted(client: &reqwest::Client, url: &str, id: &str, body: Vec<u8>) -> serde_json::Value {
+    let (status, answer) = post_signed(client, url, &[SECRET], id, Utc::now().timestamp(), &body).await;
+    assert_eq!(status, 200, "{answer}");
+    serde_json::from_str(&answer).unwrap()
+}
+
 pub async fn payments_add_up_and_a_failed_event_is_applied_again(kind: Kind) {
     let db = TestDb::fresh(kind).await;
     let store = db.open().await;
     let number = set_up(&store).await;
     let (url, _stop) = receiver(&db).await;
     let client = client();
-    let send = |id: &'static str, body: Vec<u8>| {
-        let (client, url) = (client.clone(), url.clone());
-        async move {
-            let (status, answer) = post_signed(&client, &url, &[SECRET], id, Utc::now().timestamp(), &body).await;
-            assert_eq!(status, 200, "{answer}");
-            serde_json::from_str::<serde_json::Value>(&answer).unwrap()
-        }
-    };
+    let send = |id: &'static str, body: Vec<u8>| accepted(&client, &url, id, body);
     assert_eq!(send("m1", paid(&number, "21.00", "EUR", "part 1")).await["status"], "applied");
     assert_eq!(store.get_invoice("ACME", &number).await.unwrap().payment_status, PaymentStatus::PartiallyPaid);
     let over = send("m2", paid(&number, "100.01", "EUR", "too much")).await;
@@ -190,4 +191,50 @@ pub async fn payments_add_up_and_a_failed_event_is_applied_again(kind: Kind) {
     assert_eq!(err.code(), "webhook_event_not_reapplicable");
     // Unreadable data is stored as failed too, never half-applied.
     assert_eq!(send("m6", paid(&number, "1e3", "EUR", "sci")).await["status"], "failed");
+}
+
+pub async fn a_credited_invoice_owes_only_what_its_credit_notes_left(kind: Kind) {
+    let db = TestDb::fresh(kind).await;
+    let store = db.open().await;
+    let number = set_up(&store).await;
+    let corrective = ledgerdesk_core::NewSeries {
+        tenant: "ACME".into(),
+        code: "R".into(),
+        format: Some("R{YYYY}-{SEQ:5}".into()),
+        reset: ledgerdesk_types::ResetPolicy::Yearly,
+        corrective: true,
+    };
+    store.add_series(corrective).await.expect("a corrective series");
+    // Half of the one line (100.00 at 21 %) is credited: 60.50 of the 121.00 is no longer owed.
+    let half = ledgerdesk_types::CreditScope::Lines(vec![ledgerdesk_types::CreditedLine {
+        line_no: 1,
+        quantity: "0.5".parse().unwrap(),
+    }]);
+    let credit = ledgerdesk_core::CreditInvoice {
+        tenant: "ACME".into(),
+        invoice: number.clone(),
+        series: "R".into(),
+        reason: "Half returned".into(),
+        issue_date: Some(date(2026, 11, 21)),
+        scope: half,
+        user: "clerk".into(),
+    };
+    let note = store.credit_invoice(credit, None).await.expect("the credit note").value;
+    let (url, _stop) = receiver(&db).await;
+    let client = client();
+    let send = |id: &'static str, body: Vec<u8>| accepted(&client, &url, id, body);
+    let over = send("c1", paid(&number, "60.51", "EUR", "more than is owed")).await;
+    assert_eq!(over["status"], "failed");
+    assert_eq!(send("c2", paid(&number, "60.50", "EUR", "the rest")).await["status"], "applied");
+    let settled = store.get_invoice("ACME", &number).await.unwrap();
+    assert_eq!(
+        (settled.paid_total.to_string().as_str(), settled.credited_total.to_string().as_str()),
+        ("60.50", "60.50")
+    );
+    // A credit note owes nothing: a payment of it is refused.
+    assert_eq!(send("c3", paid(&note.number, "1.00", "EUR", "paying a credit")).await["status"], "failed");
+    let failed =
+        store.list_events("ACME", &WebhookQuery { status: Some("failed".into()), ..Default::default() }).await.unwrap();
+    let codes: Vec<_> = failed.iter().map(|e| e.error_code.clone().unwrap_or_default()).collect();
+    assert_eq!(codes, ["payment_exceeds_balance", "payment_exceeds_balance"]);
 }

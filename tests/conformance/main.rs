@@ -96,6 +96,7 @@ conformance! {
     inbound::twenty_concurrent_deliveries_record_one_payment,
     inbound::hostile_requests_are_refused_recorded_and_never_applied,
     inbound::payments_add_up_and_a_failed_event_is_applied_again,
+    inbound::a_credited_invoice_owes_only_what_its_credit_notes_left,
     outbound::a_change_writes_its_event_in_its_own_transaction,
     outbound::a_failing_endpoint_is_retried_under_one_webhook_id,
     outbound::an_endpoint_that_keeps_failing_is_given_up_then_redelivered,

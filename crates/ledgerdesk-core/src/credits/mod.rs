@@ -55,6 +55,11 @@ forward_to_any_store! {
     }
 }
 
+/// A credit status as stored.
+pub(crate) fn credit_status(stored: &str, backend: &'static str) -> Result<CreditStatus> {
+    stored.parse().map_err(|_| Error::Storage { backend, detail: format!("unknown credit status {stored:?}") })
+}
+
 /// A request to credit an invoice, in full or in part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreditInvoice {
@@ -212,7 +217,18 @@ pub(crate) fn plan(original: &Original, request: &CreditInvoice) -> Result<Credi
     let net_total = round_money(lines.iter().map(|l| l.net_amount).sum(), currency);
     let tax_total = round_money(lines.iter().map(|l| l.tax_amount).sum(), currency);
     let totals = InvoiceTotals { lines, net_total, tax_total, total: net_total + tax_total };
+    if totals.total > Decimal::ZERO {
+        return Err(CreditError::NotACredit(original.number.clone()).into());
+    }
     let credited_total = round_money(original.credited_total - totals.total, currency);
+    if credited_total > original.total {
+        return Err(CreditError::ExceedsInvoice {
+            number: original.number.clone(),
+            amount: -totals.total,
+            left: original.total - original.credited_total,
+        }
+        .into());
+    }
     let status = CreditStatus::of(false, original.total, credited_total);
     let issue = IssueInvoice {
         tenant: request.tenant.clone(),
@@ -382,6 +398,27 @@ mod tests {
         assert_eq!(plan(&invoice, &request(over)).unwrap_err().code(), "credit_exceeds_remaining");
         let unknown = CreditScope::Lines(vec![CreditedLine { line_no: 2, quantity: d("1") }]);
         assert_eq!(plan(&invoice, &request(unknown)).unwrap_err().code(), "credit_line_not_found");
+    }
+
+    #[test]
+    fn a_discount_is_credited_with_what_it_discounts() {
+        let mut invoice = original("1", "100", "100.00", "21.00");
+        let mut discount = invoice.lines[0].clone();
+        discount.line = InvoiceLine {
+            line_no: 2,
+            description: "Discount".into(),
+            unit_price: d("-20"),
+            net_amount: d("-20.00"),
+            tax_amount: d("-4.20"),
+            ..discount.line
+        };
+        invoice.lines.push(discount);
+        invoice.total = d("96.80");
+        let alone = |line_no| CreditScope::Lines(vec![CreditedLine { line_no, quantity: d("1") }]);
+        assert_eq!(plan(&invoice, &request(alone(2))).unwrap_err().code(), "credit_not_negative");
+        assert_eq!(plan(&invoice, &request(alone(1))).unwrap_err().code(), "credit_exceeds_invoice");
+        let all = plan(&invoice, &request(CreditScope::All)).unwrap();
+        assert_eq!((all.draft.totals.total, all.status), (d("-96.80"), CreditStatus::Credited));
     }
 
     #[test]

@@ -10,13 +10,12 @@ use ledgerdesk_types::{CreditNoteRef, CreditOf, Currency, InvoiceLine, IssuedInv
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, credit_status, plan};
 use crate::catalog::postgres::tenant_id;
 use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
 use crate::error::{Error, Result};
 use crate::idempotency;
-use crate::invoices::credit_status;
 
 impl Credits for PgStore {
     async fn credit_invoice(&self, request: CreditInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {

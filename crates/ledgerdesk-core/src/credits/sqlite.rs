@@ -8,13 +8,12 @@ use ledgerdesk_types::{CreditNoteRef, CreditOf, IssuedInvoice, Reply, round_mone
 use rusqlite::{OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, credit_status, plan};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
 use crate::error::{Error, Result};
 use crate::idempotency;
-use crate::invoices::credit_status;
 
 impl Credits for SqliteStore {
     async fn credit_invoice(&self, request: CreditInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {

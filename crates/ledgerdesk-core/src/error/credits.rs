@@ -52,6 +52,24 @@ pub enum CreditError {
     /// Nothing is left to credit.
     #[error("invoice {0} is credited in full already; nothing is left to credit")]
     FullyCredited(String),
+    /// The chosen lines would take back more than is left of the invoice's total (a line credited
+    /// without the discount line that reduced it).
+    #[error(
+        "a credit of {amount} would take back more of invoice {number} than the {left} left of its total; credit its discount lines with it"
+    )]
+    ExceedsInvoice {
+        /// The invoice.
+        number: String,
+        /// What the credit note would take back.
+        amount: Decimal,
+        /// What is left of the invoice's total.
+        left: Decimal,
+    },
+    /// The chosen lines would add to what the invoice asks (a discount line credited alone).
+    #[error(
+        "crediting these lines of invoice {0} would add to what it asks (a discount line alone); credit them with the lines they discount"
+    )]
+    NotACredit(String),
 }
 
 impl CreditError {
@@ -65,6 +83,8 @@ impl CreditError {
             CreditError::LineNotFound { .. } => "credit_line_not_found",
             CreditError::ExceedsRemaining { .. } => "credit_exceeds_remaining",
             CreditError::FullyCredited(_) => "invoice_fully_credited",
+            CreditError::ExceedsInvoice { .. } => "credit_exceeds_invoice",
+            CreditError::NotACredit(_) => "credit_not_negative",
         }
     }
 
@@ -90,6 +110,12 @@ impl CreditError {
             CreditError::FullyCredited(number) => {
                 format!("{number} faturası zaten tamamen iade edildi; iade edilecek bir şey kalmadı")
             }
+            CreditError::ExceedsInvoice { number, amount, left } => format!(
+                "{amount} tutarındaki bir iade, {number} faturasının toplamından kalan {left} tutarından fazlasını geri alır; indirim satırlarını da birlikte iade edin"
+            ),
+            CreditError::NotACredit(number) => format!(
+                "{number} faturasının bu satırlarını iade etmek istenen tutarı artırır (yalnızca bir indirim satırı); indirdikleri satırlarla birlikte iade edin"
+            ),
         }
     }
 }

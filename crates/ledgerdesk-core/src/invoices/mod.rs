@@ -33,11 +33,6 @@ forward_to_any_store! {
     }
 }
 
-/// A credit status as stored.
-pub(crate) fn credit_status(stored: &str, backend: &'static str) -> Result<ledgerdesk_types::CreditStatus> {
-    stored.parse().map_err(|_| Error::Storage { backend, detail: format!("unknown credit status {stored:?}") })
-}
-
 /// Where every invoice read starts: the invoice with its series code and customer code. Both twins
 /// and the list query use it, so the three reads cannot drift apart.
 /// A macro rather than a `const` so that `concat!` can build literal SQL from it.

@@ -75,7 +75,7 @@ async fn list(pool: &PgPool, tenant: &str, query: &InvoiceListQuery) -> Result<V
                 currency,
                 total: money(total, currency),
                 payment_status: PaymentStatus::of(total, paid_total),
-                credit_status: super::credit_status(&status, "postgres")?,
+                credit_status: crate::credits::credit_status(&status, "postgres")?,
             })
         })
         .collect()

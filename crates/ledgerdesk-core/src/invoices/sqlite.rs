@@ -61,7 +61,7 @@ fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<
         .db()?;
     rows.map(|row| {
         let (summary, status) = row.db()?;
-        Ok(InvoiceSummary { credit_status: super::credit_status(&status, "sqlite")?, ..summary })
+        Ok(InvoiceSummary { credit_status: crate::credits::credit_status(&status, "sqlite")?, ..summary })
     })
     .collect()
 }
