@@ -60,7 +60,7 @@ async fn issue_credit(store: &AnyStore, request: CreditInvoice) -> Result<Issued
 }
 
 pub async fn full_and_partial_credits_take_back_exactly_the_invoice(kind: Kind) {
-    let (_db, store, original) = book(kind, 4).await;
+    let (db, store, original) = book(kind, 4).await;
     // A partial credit: 4 of the 10 licences and one of the three stamps.
     let first = issue_credit(&store, credit(&original.number, lines(&[(1, "4"), (2, "1")]))).await.unwrap();
     assert_eq!(first.number, "R2026-00001");
@@ -96,6 +96,9 @@ pub async fn full_and_partial_credits_take_back_exactly_the_invoice(kind: Kind) 
     assert_eq!(of_credit, "credit_of_credit_note");
     let audit = audit_of(&store, "ACME", "R", "2026").await;
     assert_eq!((audit.count, audit.gaps.len()), (2, 0));
+    // Each credit note told the outbox and the audit trail, in its own transaction; the refused ones did not.
+    assert_eq!(db.count("SELECT count(*) FROM outbox_events WHERE event_type = 'invoice.credited'").await, 2);
+    assert_eq!(db.count("SELECT count(*) FROM audit_trail WHERE action = 'invoice.credit'").await, 2);
 }
 
 pub async fn credits_keep_to_their_series_and_dates(kind: Kind) {

@@ -122,8 +122,9 @@ forward_to_any_store! {
 }
 
 /// The event types Ledgerdesk sends.
-pub const EVENT_TYPES: [&str; 7] = [
+pub const EVENT_TYPES: [&str; 8] = [
     "invoice.issued",
+    "invoice.credited",
     "payment.recorded",
     "license.assigned",
     "license.extended",
