@@ -138,9 +138,10 @@ pub fn CreditForm(invoice: IssuedInvoice) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
-                <button id="credit-lines" on:click=credit_chosen>"Credit these quantities"</button>
-                " "
-                <button id="credit-all" class="primary" on:click=credit_all>"Credit everything left"</button>
+                <div class="credit-actions">
+                    <button id="credit-lines" on:click=credit_chosen>"Credit these quantities"</button>
+                    <button id="credit-all" class="primary" on:click=credit_all>"Credit everything left"</button>
+                </div>
         </div>
     }
 }

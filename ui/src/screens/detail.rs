@@ -107,6 +107,7 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                 <dd id="detail-credit-status">
                                     {match i.credit_status {
                                         CreditStatus::CreditNote => credit_label(i.credit_status).to_owned(),
+                                        CreditStatus::Issued => "nothing credited".to_owned(),
                                         _ => format!("{} · {} {}", credit_label(i.credit_status), i.credited_total, i.currency),
                                     }}
                                 </dd>
