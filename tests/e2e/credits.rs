@@ -1,5 +1,5 @@
-//! Credit notes in the real window: the newest invoice credited in full from its detail; the credit
-//! note links to its invoice, and the invoice shows it is credited and lists the credit note.
+//! Credit notes in the real window: half of the newest invoice credited from its detail, then the rest;
+//! each credit note links to its invoice, and the invoice shows how much is credited and lists both.
 
 use ledgerdesk_conformance::TestDb;
 use ledgerdesk_core::NewSeries;
@@ -25,24 +25,34 @@ pub fn credit_flow(app: &Driver, runtime: &tokio::runtime::Runtime, db: &TestDb)
     app.click("#invoice-table tr.row td.number");
     let number = app.wait_text("#detail-number", "the invoice", |t| t.ends_with("-ACME"));
     app.wait_text("#credit-series", "the corrective series offered", |t| t.contains('R'));
-    app.fill("#credit-reason", "Billed twice");
-    app.scroll_to("#credit-all");
+
+    // Half of its one line: a partial credit note, which cites the invoice.
+    app.fill("#credit-reason", "Half of it was not delivered");
+    app.fill(".credit-quantity", "0.5");
+    app.scroll_to("#credit-lines");
     app.screenshot("25-credit-form");
-    app.click("#credit-all");
-    app.wait_text("#notice", "the credit note", |t| t.starts_with("Credit note R2026-00001 for -"));
+    app.click("#credit-lines");
+    app.wait_text("#notice", "the partial credit note", |t| t.starts_with("Credit note R2026-00001 for -"));
     app.wait_text("#detail-number", "the credit note's detail", |t| t == "R2026-00001");
     let cites = app.wait_text("#detail-credit-of", "the invoice it corrects", |t| t.contains(&number));
-    assert!(cites.contains("Billed twice"), "{cites}");
+    assert!(cites.contains("Half of it was not delivered"), "{cites}");
     app.screenshot("26-credit-note");
 
-    // Its link leads back to the invoice, now credited, listing the credit note.
+    // Back on the invoice: partially credited, the rest still creditable; credit everything left.
     app.click("#detail-credit-of button.link");
-    app.wait_text("#detail-number", "the credited invoice", |t| t == number);
+    app.wait_text("#detail-number", "the invoice again", |t| t == number);
+    app.wait_text("#detail-credit-status", "partially credited", |t| t.starts_with("partially credited"));
+    app.fill("#credit-reason", "Cancelled");
+    app.click("#credit-all");
+    app.wait_text("#notice", "the second credit note", |t| t.starts_with("Credit note R2026-00002 for -"));
+    app.click("#detail-credit-of button.link");
     app.wait_text("#detail-credit-status", "credited in full", |t| t.starts_with("credited"));
-    app.wait_text("#detail-credit-notes", "its credit note", |t| t.contains("R2026-00001"));
+    app.wait_text("#detail-credit-notes", "both credit notes", |t| {
+        t.contains("R2026-00001") && t.contains("R2026-00002")
+    });
     app.screenshot("27-invoice-credited");
     app.click("#nav-invoices");
-    app.wait_text("#invoice-table tbody", "both in the list", |t| {
-        t.contains("R2026-00001") && t.contains("credit note")
+    app.wait_text("#invoice-table tbody", "all three in the list", |t| {
+        t.contains("R2026-00002") && t.contains("credit note")
     });
 }
