@@ -55,11 +55,6 @@ forward_to_any_store! {
     }
 }
 
-/// A credit status as stored.
-pub(crate) fn credit_status(stored: &str, backend: &'static str) -> Result<CreditStatus> {
-    stored.parse().map_err(|_| Error::Storage { backend, detail: format!("unknown credit status {stored:?}") })
-}
-
 /// A request to credit an invoice, in full or in part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CreditInvoice {

@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use ledgerdesk_types::{CreditNoteRef, CreditOf, Currency, InvoiceLine, IssuedInvoice, Reply, round_money};
+use ledgerdesk_types::{Currency, IssuedInvoice, Reply};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, credit_status, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
 use crate::catalog::postgres::tenant_id;
 use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
@@ -50,7 +50,6 @@ pub(crate) async fn credit(conn: &mut PgConnection, request: &CreditInvoice) -> 
 }
 
 type OriginalRow = (i64, String, NaiveDate, String, Option<String>, bool, Decimal, Decimal);
-type LineRow = (i32, String, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal);
 
 fn currency(code: &str) -> Result<Currency> {
     code.parse().map_err(|_| Error::Storage { backend: "postgres", detail: format!("unknown currency {code:?}") })
@@ -71,45 +70,17 @@ async fn load_original(conn: &mut PgConnection, tenant: &str, number: &str) -> R
     .db()?;
     let (id, number, issue_date, code, customer, is_credit_note, total, credited_total) =
         row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
+    let currency = currency(&code)?;
     let taken = credited_amounts(&mut *conn, id).await?;
-    let rows: Vec<LineRow> = sqlx::query_as(
-        "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credited_quantity
-           FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await
-    .db()?;
-    let lines = rows
+    let lines = crate::invoices::postgres::lines_of(&mut *conn, id, currency)
+        .await?
         .into_iter()
-        .map(|(line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credited_quantity)| {
-            let line_no = line_no as u32;
-            let (credited_net, credited_tax) = taken.get(&line_no).copied().unwrap_or_default();
-            let line = InvoiceLine {
-                line_no,
-                description,
-                quantity,
-                unit_price: unit_price.normalize(),
-                tax_rate: tax_rate.normalize(),
-                net_amount,
-                tax_amount,
-                credits_line: None,
-                credited_quantity,
-            };
+        .map(|line| {
+            let (credited_net, credited_tax) = taken.get(&line.line_no).copied().unwrap_or_default();
             OriginalLine { line, credited_net, credited_tax }
         })
         .collect();
-    Ok(Original {
-        id,
-        number,
-        issue_date,
-        currency: currency(&code)?,
-        customer,
-        is_credit_note,
-        total,
-        credited_total,
-        lines,
-    })
+    Ok(Original { id, number, issue_date, currency, customer, is_credit_note, total, credited_total, lines })
 }
 
 /// Net and tax (positive) the credit notes of invoice `id` took back, per line of it.
@@ -125,49 +96,4 @@ async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<BTreeMap<u
     .await
     .db()?;
     Ok(rows.into_iter().map(|(line, net, tax)| (line as u32, (net, tax))).collect())
-}
-
-type AttachRow = (Decimal, String, Option<String>, Option<NaiveDate>, Option<String>);
-
-/// Fills in what the credit side knows of `invoice`: what is credited of it and its credit notes, or,
-/// for a credit note, the invoice it corrects.
-pub(crate) async fn attach(conn: &mut PgConnection, invoice: &mut IssuedInvoice) -> Result<()> {
-    let (credited, status, of_number, of_date, reason): AttachRow = sqlx::query_as(
-        "SELECT i.credited_total, i.credit_status, o.number, o.issue_date, i.credit_reason
-           FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of WHERE i.id = $1",
-    )
-    .bind(invoice.id)
-    .fetch_one(&mut *conn)
-    .await
-    .db()?;
-    invoice.credited_total = round_money(credited, invoice.currency);
-    invoice.credit_status = credit_status(&status, "postgres")?;
-    invoice.credit_of = match (of_number, of_date) {
-        (Some(number), Some(issue_date)) => Some(CreditOf { number, issue_date, reason: reason.unwrap_or_default() }),
-        _ => None,
-    };
-    let lines: Vec<(i32, Option<i32>, Decimal)> =
-        sqlx::query_as("SELECT line_no, credits_line, credited_quantity FROM invoice_lines WHERE invoice_id = $1")
-            .bind(invoice.id)
-            .fetch_all(&mut *conn)
-            .await
-            .db()?;
-    for (line_no, credits_line, credited_quantity) in lines {
-        if let Some(line) = invoice.lines.iter_mut().find(|l| l.line_no == line_no as u32) {
-            line.credits_line = credits_line.map(|n| n as u32);
-            line.credited_quantity = credited_quantity.normalize();
-        }
-    }
-    let notes: Vec<(String, NaiveDate, Decimal)> =
-        sqlx::query_as("SELECT number, issue_date, total FROM invoices WHERE credit_of = $1 ORDER BY id")
-            .bind(invoice.id)
-            .fetch_all(&mut *conn)
-            .await
-            .db()?;
-    let currency = invoice.currency;
-    invoice.credit_notes = notes
-        .into_iter()
-        .map(|(number, issue_date, total)| CreditNoteRef { number, issue_date, total: round_money(total, currency) })
-        .collect();
-    Ok(())
 }

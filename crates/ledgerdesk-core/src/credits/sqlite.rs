@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use ledgerdesk_types::{CreditNoteRef, CreditOf, IssuedInvoice, Reply, round_money};
+use ledgerdesk_types::{IssuedInvoice, Reply};
 use rusqlite::{OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, credit_status, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
@@ -66,35 +66,13 @@ fn load_original(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<Ori
         .db()?
         .ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
     let taken = credited_amounts(tx, original.id)?;
-    let mut statement = tx
-        .prepare_cached(
-            "SELECT line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credited_quantity
-               FROM invoice_lines WHERE invoice_id = ?1 ORDER BY line_no",
-        )
-        .db()?;
-    original.lines = statement
-        .query_map([original.id], |r| {
-            let line_no: u32 = r.get(0)?;
-            let (credited_net, credited_tax) = taken.get(&line_no).copied().unwrap_or_default();
-            Ok(OriginalLine {
-                line: ledgerdesk_types::InvoiceLine {
-                    line_no,
-                    description: r.get(1)?,
-                    quantity: decimal_at(r, 2)?,
-                    unit_price: decimal_at(r, 3)?,
-                    tax_rate: decimal_at(r, 4)?,
-                    net_amount: decimal_at(r, 5)?,
-                    tax_amount: decimal_at(r, 6)?,
-                    credits_line: None,
-                    credited_quantity: decimal_at(r, 7)?,
-                },
-                credited_net,
-                credited_tax,
-            })
+    original.lines = crate::invoices::sqlite::lines_of(tx, original.id)?
+        .into_iter()
+        .map(|line| {
+            let (credited_net, credited_tax) = taken.get(&line.line_no).copied().unwrap_or_default();
+            OriginalLine { line, credited_net, credited_tax }
         })
-        .db()?
-        .collect::<rusqlite::Result<_>>()
-        .db()?;
+        .collect();
     Ok(original)
 }
 
@@ -115,54 +93,4 @@ fn credited_amounts(tx: &Transaction<'_>, id: i64) -> Result<BTreeMap<u32, (Deci
         *entry = (entry.0 - net, entry.1 - tax);
     }
     Ok(taken)
-}
-
-/// Fills in what the credit side knows of `invoice`: what is credited of it and its credit notes, or,
-/// for a credit note, the invoice it corrects.
-pub(crate) fn attach(tx: &Transaction<'_>, invoice: &mut IssuedInvoice) -> Result<()> {
-    let (credited, status, of_number, of_date, reason): (String, String, Option<String>, Option<_>, Option<String>) =
-        tx.query_row(
-            "SELECT i.credited_total, i.credit_status, o.number, o.issue_date, i.credit_reason
-               FROM invoices i LEFT JOIN invoices o ON o.id = i.credit_of WHERE i.id = ?1",
-            [invoice.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .db()?;
-    invoice.credited_total = round_money(parse(&credited)?, invoice.currency);
-    invoice.credit_status = credit_status(&status, "sqlite")?;
-    invoice.credit_of = match (of_number, of_date) {
-        (Some(number), Some(issue_date)) => Some(CreditOf { number, issue_date, reason: reason.unwrap_or_default() }),
-        _ => None,
-    };
-    let mut lines = tx
-        .prepare_cached("SELECT line_no, credits_line, credited_quantity FROM invoice_lines WHERE invoice_id = ?1")
-        .db()?;
-    let rows = lines.query_map([invoice.id], |r| Ok((r.get::<_, u32>(0)?, r.get(1)?, decimal_at(r, 2)?))).db()?;
-    for row in rows {
-        let (line_no, credits_line, credited_quantity) = row.db()?;
-        if let Some(line) = invoice.lines.iter_mut().find(|l| l.line_no == line_no) {
-            line.credits_line = credits_line;
-            line.credited_quantity = credited_quantity;
-        }
-    }
-    let mut notes =
-        tx.prepare_cached("SELECT number, issue_date, total FROM invoices WHERE credit_of = ?1 ORDER BY id").db()?;
-    let currency = invoice.currency;
-    invoice.credit_notes = notes
-        .query_map([invoice.id], |r| {
-            Ok(CreditNoteRef {
-                number: r.get(0)?,
-                issue_date: r.get(1)?,
-                total: round_money(decimal_at(r, 2)?, currency),
-            })
-        })
-        .db()?
-        .collect::<rusqlite::Result<_>>()
-        .db()?;
-    Ok(())
-}
-
-fn parse(text: &str) -> Result<Decimal> {
-    text.parse()
-        .map_err(|e| Error::Storage { backend: "sqlite", detail: format!("an unreadable amount {text:?}: {e}") })
 }

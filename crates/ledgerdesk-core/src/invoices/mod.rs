@@ -33,6 +33,27 @@ forward_to_any_store! {
     }
 }
 
+/// A credit status as stored.
+pub(crate) fn credit_status(stored: &str, backend: &'static str) -> Result<ledgerdesk_types::CreditStatus> {
+    stored.parse().map_err(|_| Error::Storage { backend, detail: format!("unknown credit status {stored:?}") })
+}
+
+/// On a credit note, the invoice it corrects, from the (number, date, reason) a read joined in.
+pub(crate) fn credit_of(
+    (number, issue_date, reason): (Option<String>, Option<chrono::NaiveDate>, Option<String>),
+) -> Option<ledgerdesk_types::CreditOf> {
+    let (number, issue_date) = number.zip(issue_date)?;
+    Some(ledgerdesk_types::CreditOf { number, issue_date, reason: reason.unwrap_or_default() })
+}
+
+/// The columns of an invoice line, in the order both twins' line readers take them.
+pub(crate) const LINE_COLUMNS: &str =
+    "line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, credits_line, credited_quantity";
+
+/// The credit notes of invoice `$1`/`?1`, oldest first: number, date, total.
+pub(crate) const CREDIT_NOTES_SQL: &str =
+    "SELECT number, issue_date, total FROM invoices WHERE credit_of = {p} ORDER BY id";
+
 /// Where every invoice read starts: the invoice with its series code and customer code. Both twins
 /// and the list query use it, so the three reads cannot drift apart.
 /// A macro rather than a `const` so that `concat!` can build literal SQL from it.

@@ -67,12 +67,11 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
               WHERE t.code = ?1",
             (tenant, series),
             |r| {
-                let tenant = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
                 Ok((
-                    tenant.0,
-                    tenant.1,
-                    tenant.2,
-                    tenant.3,
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
