@@ -14,6 +14,8 @@
 //! - [`invoices`]: reading invoices back ([`Invoices`]).
 //! - [`credits`]: credit notes in corrective series, never more than the invoice ([`Credits`]).
 //! - [`continuity`]: the continuity audit ([`Continuity`]).
+//! - [`documents`]: the invoice document: the parties' details it prints, fixed at its first print
+//!   with the SHA-256 of its PDF ([`Documents`]).
 //! - [`idempotency`]: idempotency keys: claim, fence, replay, purge ([`Keys`]).
 //! - [`licenses`]: one ACTIVE license per holder, optimistic concurrency ([`Licenses`]).
 //! - [`payments`]: payments against invoices, never past their total.
@@ -50,6 +52,7 @@ pub mod catalog;
 pub mod continuity;
 pub mod credits;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod exports;
 mod fault;
@@ -73,6 +76,7 @@ pub use db::{
     APP_IDENTIFIER, AnyStore, Backend, DatabaseUrl, KeyPolicy, Opening, PgStore, RetryPolicy, SqliteStore,
     StoreOptions, default_sqlite_path, redact,
 };
+pub use documents::Documents;
 pub use error::{Error, Result};
 pub use exports::setup::ExportSetup;
 pub use exports::{ExportError, Exports, FourEyes};

@@ -7,6 +7,7 @@
 //! - [`Invoices`]: reading invoices back (`invoices/`);
 //! - [`Credits`]: credit notes (`credits/`);
 //! - [`Continuity`]: the continuity audit (`continuity/`);
+//! - [`Documents`]: the invoice document's details and fixed copies (`documents/`);
 //! - [`Keys`]: idempotency records (`idempotency/`);
 //! - [`Licenses`]: licenses (`licenses/`);
 //! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`);
@@ -22,6 +23,7 @@ use crate::catalog::Catalog;
 use crate::continuity::Continuity;
 use crate::credits::Credits;
 use crate::db::Backend;
+use crate::documents::Documents;
 use crate::exports::Exports;
 use crate::exports::setup::ExportSetup;
 use crate::idempotency::Keys;
@@ -41,6 +43,7 @@ pub trait Store:
     + Invoices
     + Credits
     + Continuity
+    + Documents
     + Keys
     + Licenses
     + WebhookInbox
@@ -58,6 +61,7 @@ impl<T> Store for T where
         + Invoices
         + Credits
         + Continuity
+        + Documents
         + Keys
         + Licenses
         + WebhookInbox
@@ -75,6 +79,7 @@ pub mod prelude {
     pub use crate::continuity::Continuity;
     pub use crate::credits::Credits;
     pub use crate::db::Backend;
+    pub use crate::documents::Documents;
     pub use crate::exports::Exports;
     pub use crate::exports::setup::ExportSetup;
     pub use crate::idempotency::Keys;

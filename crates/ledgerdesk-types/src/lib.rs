@@ -7,6 +7,7 @@
 //! - [`api`]: the desktop's requests and settings.
 //! - [`catalog`]: tenants, series and customers.
 //! - [`credit`]: credit notes and the credit status of an invoice.
+//! - [`document`]: the invoice document: the parties' details it prints, and what a print returns.
 //! - [`money`]: currencies, their minor units and the one rounding rule.
 //! - [`invoice`]: the issue request, its validation and totals, and what an issued invoice looks like.
 //! - [`numbering`]: series reset policies and the continuity audit report.
@@ -23,6 +24,7 @@
 pub mod api;
 pub mod catalog;
 pub mod credit;
+pub mod document;
 pub mod error;
 pub mod export;
 pub mod idempotency;
@@ -37,6 +39,7 @@ pub mod trail;
 pub mod webhook;
 
 pub use credit::{CreditNoteRef, CreditOf, CreditScope, CreditStatus, CreditedLine};
+pub use document::{DocumentLanguage, DocumentParties, Party, PrintedDocument, SupplierDetails};
 pub use error::{ErrorBody, Localized};
 pub use export::{
     AccountMapping, ActionState, Approval, Destination, EditExport, Export, ExportAction, ExportDiff, ExportFormat,

@@ -49,6 +49,8 @@ impl Localized for Error {
             Error::ReservationPeriodMismatch { .. } => "reservation_period_mismatch",
             Error::InvoiceNumberTaken { .. } => "invoice_number_taken",
             Error::InvoiceNotFound(_) => "invoice_not_found",
+            Error::DocumentNotReproducible { .. } => "document_not_reproducible",
+            Error::DocumentRender { .. } => "document_render_failed",
             Error::NumberingContention { .. } => "numbering_contention",
             Error::DatabaseBusy { .. } => "database_busy",
             Error::InvoiceImmutable => "invoice_immutable",

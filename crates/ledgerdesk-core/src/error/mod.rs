@@ -378,6 +378,26 @@ pub enum Error {
     /// A credit note refused.
     #[error(transparent)]
     Credit(#[from] CreditError),
+    /// A print of an invoice's document came out different from its first print.
+    #[error(
+        "the document of invoice {number} would print differently from its first print (recorded SHA-256 {recorded}, this print {rendered}); nothing was saved — report it, this version cannot reproduce it"
+    )]
+    DocumentNotReproducible {
+        /// The invoice.
+        number: String,
+        /// The hash of its first print.
+        recorded: String,
+        /// The hash of this print.
+        rendered: String,
+    },
+    /// An invoice's document could not be rendered as a PDF.
+    #[error("the document of invoice {number} could not be rendered as a PDF: {detail}")]
+    DocumentRender {
+        /// The invoice.
+        number: String,
+        /// What the renderer said.
+        detail: String,
+    },
     /// `audit verify` found the chain broken.
     #[error("the audit trail is broken at entry {}: {} ({})", .0.seq, .0.kind, .0.detail)]
     AuditChainBroken(ledgerdesk_types::BrokenLink),

@@ -137,6 +137,12 @@ pub(super) fn message(error: &Error) -> String {
              verin; hiçbir fatura düzenlenmedi"
         ),
         Error::InvoiceNotFound(number) => format!("{number:?} numaralı fatura bulunamadı"),
+        Error::DocumentRender { number, detail } => {
+            format!("{number} faturasının belgesi PDF olarak oluşturulamadı: {detail}")
+        }
+        Error::DocumentNotReproducible { number, recorded, rendered } => format!(
+            "{number} faturasının belgesi ilk basımından farklı basılırdı (kayıtlı SHA-256 {recorded}, bu basım {rendered}); hiçbir şey kaydedilmedi — bildirin, bu sürüm onu yeniden üretemiyor"
+        ),
         Error::NumberingContention { attempts } => format!(
             "Fatura numaralandırma meşgul: {attempts} denemeden sonra vazgeçildi; hiçbir fatura düzenlenmedi, tekrar deneyin"
         ),

@@ -106,7 +106,7 @@ pub(crate) async fn lines_of(conn: &mut PgConnection, id: i64, currency: Currenc
         .collect())
 }
 
-async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+pub(crate) async fn get(pool: &PgPool, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let mut conn = pool.acquire().await.db()?;
     let tenant_id = tenant_id(&mut conn, tenant).await?;
     let row = sqlx::query(GET_SQL).bind(tenant_id).bind(number).fetch_optional(&mut *conn).await.db()?;

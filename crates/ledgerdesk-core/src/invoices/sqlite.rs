@@ -93,7 +93,7 @@ fn list(tx: &Transaction<'_>, tenant: &str, query: &InvoiceListQuery) -> Result<
     .collect()
 }
 
-fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
+pub(crate) fn get(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<IssuedInvoice> {
     let tenant_id = tenant_id(tx, tenant)?;
     let (mut invoice, status, credit_of) = tx
         .query_row(GET_SQL, (tenant_id, number), |r| {

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "credit_notes",
         sql: include_str!("../../../../migrations/postgres/0006_credit_notes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "invoice_documents",
+        sql: include_str!("../../../../migrations/postgres/0007_invoice_documents.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

@@ -122,6 +122,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "credit_notes",
         sql: include_str!("../../../../migrations/sqlite/0006_credit_notes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "invoice_documents",
+        sql: include_str!("../../../../migrations/sqlite/0007_invoice_documents.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh
