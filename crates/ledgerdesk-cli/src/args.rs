@@ -112,6 +112,42 @@ pub enum TenantCommand {
         #[command(flatten)]
         user: UserArg,
     },
+    /// Show, or change, what the tenant's invoice documents print of it: address, VAT id, IBAN, logo,
+    /// language. Only the details given change; documents already printed keep what they printed.
+    Details {
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        details: DetailsArgs,
+        /// The bank account to pay to, as an IBAN (spaces allowed); "" removes it.
+        #[arg(long)]
+        iban: Option<String>,
+        /// The language of its documents: en or tr.
+        #[arg(long)]
+        language: Option<String>,
+        /// A PNG logo (at most 512 KiB and 2000 pixels a side), printed top left.
+        #[arg(long, conflicts_with = "no_logo")]
+        logo: Option<std::path::PathBuf>,
+        /// Remove the logo.
+        #[arg(long)]
+        no_logo: bool,
+        #[command(flatten)]
+        user: UserArg,
+    },
+}
+
+/// The address and VAT id a document prints of a party.
+#[derive(Debug, Args)]
+pub struct DetailsArgs {
+    /// An address line; repeat for each line (at most 5). Replaces the whole address.
+    #[arg(long = "address", conflicts_with = "clear_address")]
+    pub address: Vec<String>,
+    /// Remove the address.
+    #[arg(long)]
+    pub clear_address: bool,
+    /// VAT identification number; "" removes it.
+    #[arg(long)]
+    pub vat_id: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +212,18 @@ pub enum CustomerCommand {
         /// VAT or tax number.
         #[arg(long)]
         tax_id: Option<String>,
+    },
+    /// Show, or change, the address and VAT id the customer's invoice documents print. Only the details
+    /// given change.
+    Details {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        details: DetailsArgs,
+        #[command(flatten)]
+        user: UserArg,
     },
 }
 
@@ -284,6 +332,19 @@ pub enum InvoiceCommand {
         tenant: String,
         /// The invoice number.
         number: String,
+    },
+    /// Save the invoice's document as a PDF. The first print fixes it; every reprint is checked to be
+    /// byte-identical to it (by SHA-256).
+    Pdf {
+        #[arg(long)]
+        tenant: String,
+        /// The invoice number.
+        number: String,
+        /// Where to save it; an existing file is replaced whole, never half-written.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        user: UserArg,
     },
 }
 

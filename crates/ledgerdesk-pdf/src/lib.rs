@@ -16,6 +16,9 @@ mod layout;
 mod locale;
 mod measure;
 
+use std::io::Write;
+use std::path::Path;
+
 use ledgerdesk_core::documents::{FixedDocument, judge_print, sha256_hex};
 use ledgerdesk_core::{Documents, Error, Result};
 use ledgerdesk_types::PrintedDocument;
@@ -48,4 +51,23 @@ pub async fn print<S: Documents>(
     };
     let printed = judge_print(&document, &sha256, &recorded, rendered.len())?;
     Ok((rendered, printed))
+}
+
+/// Saves `pdf` at `path` whole or not at all: written to a new file beside it, flushed to disk, then
+/// renamed over it, so a full disk or a crash never leaves half a document where the user looks.
+pub fn save(path: &Path, pdf: &[u8]) -> Result<()> {
+    let refuse = |e: std::io::Error| {
+        let path = path.display().to_string();
+        let shown = ledgerdesk_types::text::shorten(&path, 120);
+        Error::invalid("out", format!("cannot save {shown}: {e}"), format!("{shown} kaydedilemiyor: {e}"))
+    };
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(refuse)?;
+    file.write_all(pdf).map_err(refuse)?;
+    file.as_file().sync_all().map_err(refuse)?;
+    file.persist(path).map_err(|e| refuse(e.error))?;
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! `tenant add|show|limits`, `series add|list|retire|format`, `customer add`.
+//! `tenant add|show|limits`, `series add|list|retire|format`, `customer add`; `tenant details` and
+//! `customer details` are in `document.rs`.
 
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Error, NewCustomer, NewSeries, NewTenant, TenantLimits};
@@ -59,6 +60,9 @@ pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Out
             };
             let tenant = store.set_tenant_limits(limits).await?;
             output::wrote(cli.json, &tenant, describe_tenant, |t| format!("limits of tenant {}", t.code))
+        }
+        TenantCommand::Details { tenant, details, iban, language, logo, no_logo, user: who } => {
+            super::document::supplier(cli, store, tenant, details, iban, language, logo, *no_logo, who).await
         }
     }
 }
@@ -124,7 +128,12 @@ pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Out
 }
 
 pub async fn customer(cli: &Cli, store: &AnyStore, command: &CustomerCommand) -> Outcome {
-    let CustomerCommand::Add { tenant, code, name, tax_id } = command;
+    let (tenant, code, name, tax_id) = match command {
+        CustomerCommand::Add { tenant, code, name, tax_id } => (tenant, code, name, tax_id),
+        CustomerCommand::Details { tenant, code, details, user: who } => {
+            return super::document::customer(cli, store, tenant, code, details, who).await;
+        }
+    };
     let customer =
         NewCustomer { tenant: tenant.clone(), code: code.clone(), name: name.clone(), tax_id: tax_id.clone() };
     let created = store.add_customer(customer).await?;

@@ -257,6 +257,9 @@ pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, comman
             let invoice = open.await?.get_invoice(tenant, number).await?;
             output::read(cli.json, &invoice, describe)
         }
+        InvoiceCommand::Pdf { tenant, number, out, user: who } => {
+            super::document::pdf(cli, &open.await?, tenant, number, out, who).await
+        }
     }
 }
 

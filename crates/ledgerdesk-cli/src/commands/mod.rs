@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod catalog;
+mod document;
 mod export;
 mod idempotency;
 mod invoice;
