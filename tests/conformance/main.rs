@@ -3,6 +3,7 @@
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
 mod credits;
+mod documents;
 mod exports;
 mod fixtures;
 mod idempotency;
@@ -44,6 +45,11 @@ conformance! {
     credits::credits_keep_to_their_series_and_dates,
     credits::sixteen_concurrent_credits_never_exceed_the_invoice,
     credits::the_list_filters_by_credit_status,
+    documents::a_reprint_is_the_first_print_after_the_details_change,
+    documents::first_prints_from_two_desktops_at_once_fix_one_document,
+    documents::the_database_keeps_a_fixed_document_as_written,
+    documents::a_print_that_differs_from_the_first_is_refused,
+    documents::document_details_are_checked_before_anything_is_written,
     trail::sixteen_concurrent_writers_leave_one_unbroken_chain,
     trail::the_app_cannot_change_the_trail,
     trail::tampering_behind_the_apps_back_is_found,

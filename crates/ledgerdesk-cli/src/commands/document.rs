@@ -21,7 +21,10 @@ fn describe_supplier(details: &SupplierDetails) -> String {
     lines.push(format!("  VAT ID: {}", details.vat_id.as_deref().unwrap_or("-")));
     lines.push(format!("  IBAN: {}", details.iban.as_deref().unwrap_or("-")));
     lines.push(format!("  documents in: {}", details.language));
-    lines.push(format!("  logo: {}", details.logo_sha256.as_deref().map_or("none".to_owned(), |sha| format!("sha256 {sha}"))));
+    lines.push(format!(
+        "  logo: {}",
+        details.logo_sha256.as_deref().map_or("none".to_owned(), |sha| format!("sha256 {sha}"))
+    ));
     lines.join("\n")
 }
 
@@ -63,9 +66,9 @@ fn read_logo(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn parse_language(language: &str) -> Result<DocumentLanguage> {
-    language.parse().map_err(|why: String| {
-        Error::invalid("language", format!("{why}"), format!("{why} (en veya tr olmalıdır)"))
-    })
+    language
+        .parse()
+        .map_err(|why: String| Error::invalid("language", format!("{why}"), format!("{why} (en veya tr olmalıdır)")))
 }
 
 /// `tenant details`.
@@ -103,7 +106,14 @@ pub async fn supplier(
 }
 
 /// `customer details`.
-pub async fn customer(cli: &Cli, store: &AnyStore, tenant: &str, code: &str, details: &DetailsArgs, who: &UserArg) -> Outcome {
+pub async fn customer(
+    cli: &Cli,
+    store: &AnyStore,
+    tenant: &str,
+    code: &str,
+    details: &DetailsArgs,
+    who: &UserArg,
+) -> Outcome {
     let current = store.customer_details(tenant, code).await?;
     if !changes(details) {
         return output::read(cli.json, &current, describe_party(code));
