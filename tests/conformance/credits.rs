@@ -6,7 +6,7 @@ use ledgerdesk_conformance::{Kind, TestDb};
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, CreditInvoice, NewSeries, StoreOptions};
 use ledgerdesk_types::{
-    CreditScope, CreditStatus, CreditedLine, InvoiceListQuery, IssuedInvoice, Localized, ResetPolicy,
+    CreditScope, CreditStatus, CreditedAmount, CreditedLine, InvoiceListQuery, IssuedInvoice, Localized, ResetPolicy,
 };
 use rust_decimal::Decimal;
 
@@ -184,4 +184,55 @@ pub async fn the_list_filters_by_credit_status(kind: Kind) {
     let all = store.list_invoices("ACME", &InvoiceListQuery::default()).await.unwrap();
     let shown = all.iter().find(|i| i.number == note.number).expect("the credit note is listed");
     assert_eq!(shown.credit_status, CreditStatus::CreditNote);
+}
+
+fn amounts(asked: &[(&str, &str)]) -> CreditScope {
+    CreditScope::Amounts(
+        asked.iter().map(|(rate, net)| CreditedAmount { tax_rate: d(rate), net_amount: d(net) }).collect(),
+    )
+}
+
+pub async fn credits_by_amount_per_rate_never_exceed_the_rate(kind: Kind) {
+    let (_db, store, original) = book(kind, 8).await;
+    // 8 clerks each take back 40.00 net at 21 % at once: of the rate's 125.00, three fit.
+    let tries: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, request) = (store.clone(), credit(&original.number, amounts(&[("21", "40")])));
+            tokio::spawn(async move { issue_credit(&store, request).await })
+        })
+        .collect();
+    let (mut granted, mut refused) = (Vec::new(), 0);
+    for attempt in tries {
+        match attempt.await.expect("a clerk") {
+            Ok(note) => granted.push(note),
+            Err(code) if code == "credit_exceeds_rate" => refused += 1,
+            Err(code) => panic!("unexpected {code}"),
+        }
+    }
+    assert_eq!((granted.len(), refused), (3, 5), "never past the rate's net");
+    for note in &granted {
+        assert_eq!((note.net_total, note.tax_total, note.total), (d("-40.00"), d("-8.40"), d("-48.40")));
+        assert_eq!(note.lines[0].credits_line, None);
+        assert_eq!(note.lines[0].tax_rate, d("21"));
+    }
+    let refused = |scope| {
+        let store = store.clone();
+        let request = credit(&original.number, scope);
+        async move { issue_credit(&store, request).await.unwrap_err() }
+    };
+    assert_eq!(refused(amounts(&[("10", "2")])).await, "credit_exceeds_rate", "1.01 is all there is at 10 %");
+    assert_eq!(refused(amounts(&[("7", "1")])).await, "credit_rate_not_found");
+    assert_eq!(refused(lines(&[(1, "1")])).await, "credit_scope_mixed");
+
+    // The rest by --all: 5.00 at 21 % and 1.01 at 10 %, with exactly the VAT left; nothing remains.
+    let rest = issue_credit(&store, credit(&original.number, CreditScope::All)).await.expect("the rest");
+    let after = store.get_invoice("ACME", &original.number).await.unwrap();
+    assert_eq!(after.credit_status, CreditStatus::Credited);
+    assert_eq!(after.credited_total, after.total);
+    let credited: Decimal = granted.iter().map(|n| n.total).sum::<Decimal>() + rest.total;
+    assert_eq!(credited, -original.total, "the credit notes net the invoice to zero to the cent");
+    assert!(after.lines.iter().all(|l| l.credited_quantity.is_zero()), "no quantity was credited");
+    assert_eq!(refused(CreditScope::All).await, "invoice_fully_credited");
+    let audit = audit_of(&store, "ACME", "R", "2026").await;
+    assert_eq!((audit.count, audit.gaps.len()), (4, 0));
 }

@@ -45,6 +45,7 @@ conformance! {
     credits::credits_keep_to_their_series_and_dates,
     credits::sixteen_concurrent_credits_never_exceed_the_invoice,
     credits::the_list_filters_by_credit_status,
+    credits::credits_by_amount_per_rate_never_exceed_the_rate,
     documents::a_reprint_is_the_first_print_after_the_details_change,
     documents::first_prints_from_two_desktops_at_once_fix_one_document,
     documents::the_database_keeps_a_fixed_document_as_written,

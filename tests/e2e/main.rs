@@ -1,11 +1,12 @@
 //! End-to-end tests in the real window: the built `ledgerdesk-desktop` binary (UI embedded) driven by
 //! `tauri-driver` and WebKitWebDriver under Xvfb, once on a fresh SQLite file and once on a fresh
-//! Postgres database: issue, licenses, idempotency, webhooks, exports, credit notes, books. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
+//! Postgres database: issue, licenses, idempotency, webhooks, exports, credit notes, invoice PDFs, books. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver`, `xvfb-run` and `dbus-run-session` (`.ci/run` installs them);
 //! without them the tests fail and say what to install.
 
 mod credits;
+mod documents;
 mod driver;
 mod exports;
 mod webhooks;
@@ -50,7 +51,7 @@ fn issue_flow(kind: Kind, backend: &str) {
         ("LEDGERDESK_RETRY_SCHEDULE", webhooks::RETRY_SCHEDULE.to_owned()),
     ];
     let shots = screenshot_dir(backend);
-    let app = Driver::launch(env!("CARGO_BIN_EXE_ledgerdesk-desktop").as_ref(), &env, "#nav-invoices", shots);
+    let app = Driver::launch(env!("CARGO_BIN_EXE_ledgerdesk-desktop").as_ref(), &env, "#nav-invoices", shots.clone());
     eprintln!("{backend}: launch to first interactive screen: {} ms", app.launch_ms);
 
     // A fresh book opens on Settings with the first-run set-up.
@@ -117,6 +118,7 @@ fn issue_flow(kind: Kind, backend: &str) {
     webhooks::webhook_flow(&app, &runtime, &db);
     exports::export_flow(&app);
     credits::credit_flow(&app, &runtime, &db);
+    documents::document_flow(&app, &shots);
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());
     }

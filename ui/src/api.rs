@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use ledgerdesk_types::api::{
-    BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, Settings, SetupRequest,
-    SourceRequest,
+    BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, SavedDocument, Settings,
+    SetupRequest, SourceRequest, SupplierDetailsRequest,
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
     AssignLicense, AuditEntry, AuditQuery, ChainVerdict, ChangeLicense, Destination, EditExport, Endpoint, ErrorBody,
     Export, ExportDiff, ExportQuery, ExportStep, IdempotencyQuery, IdempotencyRecord, InboundEvent, InvoiceListQuery,
     InvoiceSummary, IssuedInvoice, JournalRow, License, LicenseQuery, NewDestination, NumberingAudit, OutboundMessage,
-    PrepareExport, Purged, Rejection, Reply, Snapshot, Source, WebhookCounters, WebhookQuery, WithSecret,
+    PrepareExport, Purged, Rejection, Reply, Snapshot, Source, SupplierDetails, WebhookCounters, WebhookQuery,
+    WithSecret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -122,6 +123,32 @@ pub async fn issue_invoice(request: IssueRequest, key: String) -> Result<Reply<I
 
 pub async fn credit_invoice(request: CreditRequest, key: String) -> Result<Reply<IssuedInvoice>, ErrorBody> {
     call("credit_invoice", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn get_supplier_details() -> Result<SupplierDetails, ErrorBody> {
+    call("get_supplier_details", &NoArgs {}).await
+}
+
+pub async fn save_supplier_details(request: SupplierDetailsRequest) -> Result<SupplierDetails, ErrorBody> {
+    call("save_supplier_details", &one("request", request)).await
+}
+
+pub async fn suggest_pdf_path(number: String) -> Result<String, ErrorBody> {
+    call("suggest_pdf_path", &one("number", number)).await
+}
+
+#[derive(Serialize)]
+struct SavePdf {
+    number: String,
+    path: String,
+}
+
+pub async fn save_invoice_pdf(number: String, path: String) -> Result<SavedDocument, ErrorBody> {
+    call("save_invoice_pdf", &SavePdf { number, path }).await
+}
+
+pub async fn open_document(path: String) -> Result<(), ErrorBody> {
+    call("open_document", &one("path", path)).await
 }
 
 pub async fn list_licenses(query: LicenseQuery) -> Result<Vec<License>, ErrorBody> {

@@ -277,8 +277,8 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
-    /// Credit an invoice, in full (--all) or in part (--line N:QUANTITY …), with a credit note in a
-    /// corrective series.
+    /// Credit an invoice, in full (--all) or in part (--line N:QUANTITY … or --amount RATE:NET …), with a
+    /// credit note in a corrective series.
     Credit {
         #[arg(long)]
         tenant: String,
@@ -295,8 +295,12 @@ pub enum InvoiceCommand {
         #[arg(long)]
         date: Option<String>,
         /// A line of the invoice and how much of its quantity to credit: "2:1.5"; repeat for more lines.
-        #[arg(long = "line", required_unless_present = "all", conflicts_with = "all")]
+        #[arg(long = "line", required_unless_present_any = ["all", "amounts"], conflicts_with_all = ["all", "amounts"])]
         lines: Vec<String>,
+        /// A net amount to take back at one of the invoice's tax rates, with its VAT: "21:50.00"; repeat
+        /// for more rates. An invoice is credited by lines or by amounts, never both.
+        #[arg(long = "amount", conflicts_with = "all")]
+        amounts: Vec<String>,
         /// Everything not yet credited (a cancellation).
         #[arg(long)]
         all: bool,
@@ -841,6 +845,15 @@ pub enum BenchCommand {
         /// Verifications (and scans) to time.
         #[arg(long, default_value_t = 3)]
         repeat: u32,
+    },
+    /// Invoice PDFs: the first print of the process, N first prints in a row and N reprints (each
+    /// checked identical), against rendering one document N times without a database, in one run.
+    ///
+    /// Writes a fresh BENCHPDF… tenant (N + 1 invoices): point it at a scratch database.
+    Pdf {
+        /// Invoices to print (and renders to time).
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
     },
     /// Inbound events/s through the real receiver (signature + dedup row + payment) against events only
     /// recorded (signature + dedup row: the baseline); outbound latency from commit to first attempt

@@ -96,6 +96,29 @@ pub struct CreditRequest {
     pub scope: crate::CreditScope,
 }
 
+/// What the selected tenant's documents print of it, as Settings edits it (the logo is set with
+/// `ledgerdesk tenant details --logo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierDetailsRequest {
+    /// Postal address, a line each.
+    pub address: Vec<String>,
+    /// VAT identification number; empty for none.
+    pub vat_id: Option<String>,
+    /// IBAN; empty for none.
+    pub iban: Option<String>,
+    /// The language of its documents.
+    pub language: crate::DocumentLanguage,
+}
+
+/// An invoice's document saved where the user chose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDocument {
+    /// Where it was saved.
+    pub path: String,
+    /// What the print did.
+    pub printed: crate::PrintedDocument,
+}
+
 /// First-run set-up: a tenant and its first series, created or confirmed identical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetupRequest {

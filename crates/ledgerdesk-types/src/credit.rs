@@ -68,6 +68,20 @@ pub enum CreditScope {
     All,
     /// These lines (by the original's line number), each by the quantity given.
     Lines(Vec<CreditedLine>),
+    /// A net amount at each of these tax rates, with the VAT on it: a price reduction after the fact,
+    /// not tied to a line. An invoice is credited by lines or by amounts, never both.
+    Amounts(Vec<CreditedAmount>),
+}
+
+/// A net amount to take back at one tax rate of the invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditedAmount {
+    /// The tax rate in percent, as on the invoice's lines.
+    #[serde(deserialize_with = "crate::text::deserialize_plain_decimal")]
+    pub tax_rate: Decimal,
+    /// The net amount to take back (positive), in the invoice's currency.
+    #[serde(deserialize_with = "crate::text::deserialize_plain_decimal")]
+    pub net_amount: Decimal,
 }
 
 /// One line to credit.

@@ -38,7 +38,7 @@ pub mod text;
 pub mod trail;
 pub mod webhook;
 
-pub use credit::{CreditNoteRef, CreditOf, CreditScope, CreditStatus, CreditedLine};
+pub use credit::{CreditNoteRef, CreditOf, CreditScope, CreditStatus, CreditedAmount, CreditedLine};
 pub use document::{DocumentLanguage, DocumentParties, Party, PrintedDocument, SupplierDetails};
 pub use error::{ErrorBody, Localized};
 pub use export::{

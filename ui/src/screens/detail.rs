@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::credit::CreditForm;
+use super::document::PdfPanel;
 use super::invoices::{credit_label, payment_label};
 use super::time;
 use crate::api;
@@ -156,6 +157,7 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                     </tbody>
                                 </table>
                             })}
+                            {(!ui.read_only.get_untracked()).then(|| view! { <PdfPanel number=i.number.clone() /> })}
                             {(i.credit_of.is_none() && i.credit_status != CreditStatus::Credited && !ui.read_only.get_untracked())
                                 .then(|| view! { <CreditForm invoice=i.clone() /> })}
                         }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod credit;
 pub mod detail;
+pub mod document;
 pub mod exports;
 pub mod idempotency;
 pub mod invoices;

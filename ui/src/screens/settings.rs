@@ -6,6 +6,7 @@ use ledgerdesk_types::{ErrorBody, ResetPolicy};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::document::SupplierDetailsForm;
 use super::webhooks::setup::{WebhookEndpoints, WebhookSources};
 use crate::api;
 use crate::state::{Ui, use_ui};
@@ -183,6 +184,7 @@ pub fn SettingsScreen() -> impl IntoView {
         </section>
         <TenantSetup />
         <Show when=move || ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some()))>
+            <SupplierDetailsForm />
             <Customers />
             <WebhookSources />
             <WebhookEndpoints />

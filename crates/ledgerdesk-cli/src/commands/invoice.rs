@@ -3,7 +3,9 @@
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, CreditInvoice, Error, IssueInvoice, ReservedSlot, Result};
 use ledgerdesk_types::text::{parse_plain_decimal, shorten};
-use ledgerdesk_types::{CreditScope, CreditStatus, CreditedLine, InvoiceListQuery, IssuedInvoice, LineInput};
+use ledgerdesk_types::{
+    CreditScope, CreditStatus, CreditedAmount, CreditedLine, InvoiceListQuery, IssuedInvoice, LineInput,
+};
 
 use super::{parse_currency, parse_date, replayed, user};
 use crate::args::{Cli, InvoiceCommand};
@@ -74,6 +76,23 @@ fn parse_credited_line(text: &str) -> Result<CreditedLine> {
     let quantity = parse_plain_decimal(quantity).ok();
     let (Some(line_no), Some(quantity)) = (line_no, quantity) else { return Err(bad()) };
     Ok(CreditedLine { line_no, quantity })
+}
+
+/// `RATE:NET`, e.g. `21:50.00`: 50.00 net taken back at 21 %.
+fn parse_credited_amount(text: &str) -> Result<CreditedAmount> {
+    let shown = shorten(text, 40);
+    let bad = || {
+        Error::invalid(
+            "amount",
+            format!("{shown:?} is not RATE:NET_AMOUNT, e.g. 21:50.00 (50.00 net at the invoice's 21% rate)"),
+            format!("{shown:?} ORAN:NET_TUTAR değil, ör. 21:50.00 (faturanın %21 oranında 50.00 net)"),
+        )
+    };
+    let (rate, net) = text.split_once(':').ok_or_else(bad)?;
+    let (Ok(tax_rate), Ok(net_amount)) = (parse_plain_decimal(rate), parse_plain_decimal(net)) else {
+        return Err(bad());
+    };
+    Ok(CreditedAmount { tax_rate, net_amount })
 }
 
 fn parse_credit_status(status: &str) -> Result<CreditStatus> {
@@ -198,9 +217,11 @@ pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, comman
                 },
             )
         }
-        InvoiceCommand::Credit { tenant, invoice, series, reason, date, lines, all, user: who, key } => {
+        InvoiceCommand::Credit { tenant, invoice, series, reason, date, lines, amounts, all, user: who, key } => {
             let scope = if *all {
                 CreditScope::All
+            } else if !amounts.is_empty() {
+                CreditScope::Amounts(amounts.iter().map(|a| parse_credited_amount(a)).collect::<Result<_>>()?)
             } else {
                 CreditScope::Lines(lines.iter().map(|l| parse_credited_line(l)).collect::<Result<_>>()?)
             };

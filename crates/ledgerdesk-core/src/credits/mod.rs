@@ -7,7 +7,9 @@
 //! quantities add up to at most the line's quantity (`invoice_lines.credited_quantity`), and in all the
 //! credited amounts to at most its total (`invoices.credited_total`); a credit that takes the last of a
 //! line takes exactly what is left of its amounts, so an invoice credited in full nets to zero to the
-//! cent. A credit note is never credited itself, is dated on or after its invoice, and lives only in a
+//! cent. A credit by amounts (a net amount at one of the invoice's tax rates, with its VAT) takes back at
+//! most what is left of that rate's net, the last of it exactly the VAT left; an invoice is credited by
+//! lines or by amounts, never both, so nothing is taken back twice. A credit note is never credited itself, is dated on or after its invoice, and lives only in a
 //! corrective series, which holds nothing else.
 //!
 //! # How both twins keep it
@@ -21,12 +23,13 @@
 pub mod postgres;
 pub mod sqlite;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use chrono::NaiveDate;
 use ledgerdesk_types::invoice::MAX_INPUT_SCALE;
 use ledgerdesk_types::{
-    CreditScope, CreditStatus, Currency, InvoiceLine, InvoiceTotals, IssuedInvoice, Reply, round_money,
+    CreditScope, CreditStatus, CreditedAmount, Currency, InvoiceLine, InvoiceTotals, IssuedInvoice, Reply, round_money,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -119,8 +122,38 @@ impl CreditCommand {
                 }
             }
         }
+        if let CreditScope::Amounts(amounts) = &request.scope {
+            validate_amounts(amounts)?;
+        }
         Ok(CreditCommand { request: CreditInvoice { reason: reason.to_owned(), ..request } })
     }
+}
+
+/// Each rate once, from 0 to 100 % with at most 4 decimals; each amount positive, with at most 4
+/// decimals (the currency's own minor unit is checked against the invoice) and below 10^12.
+fn validate_amounts(amounts: &[CreditedAmount]) -> Result<()> {
+    if amounts.is_empty() {
+        return Err(Error::invalid(
+            "amount",
+            "name at least one rate and amount, or credit all",
+            "en az bir oran ve tutar girin",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for amount in amounts {
+        let rate = amount.tax_rate.normalize();
+        let rate_ok = rate >= Decimal::ZERO && rate <= Decimal::ONE_HUNDRED && rate.scale() <= 4;
+        let net = amount.net_amount.normalize();
+        let net_ok = net > Decimal::ZERO && net.scale() <= 4 && net < Decimal::from(1_000_000_000_000_i64);
+        if !rate_ok || !net_ok || !seen.insert(rate) {
+            return Err(Error::invalid(
+                "amount",
+                format!("{rate}%: each rate once (0 to 100), with a positive net amount"),
+                format!("%{rate}: her oran bir kez (0 ile 100 arası), pozitif bir net tutarla"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The invoice to correct, as read under its lock.
@@ -135,7 +168,29 @@ pub(crate) struct Original {
     pub total: Decimal,
     pub credited_total: Decimal,
     pub lines: Vec<OriginalLine>,
+    /// Net and tax (positive) credit notes took back by amount (no line named), per normalized rate.
+    pub by_rate: BTreeMap<Decimal, (Decimal, Decimal)>,
 }
+
+/// Splits what the credit notes of an invoice took back — rows of (line credited or none, rate, net,
+/// tax), amounts as stored on the credit notes (negative) — into per line and, for credits by amount,
+/// per rate, both positive.
+pub(crate) fn split_taken(
+    rows: Vec<(Option<u32>, Decimal, Decimal, Decimal)>,
+) -> (Taken, BTreeMap<Decimal, (Decimal, Decimal)>) {
+    let (mut by_line, mut by_rate): (Taken, BTreeMap<Decimal, (Decimal, Decimal)>) = Default::default();
+    for (line, rate, net, tax) in rows {
+        let entry = match line {
+            Some(line) => by_line.entry(line).or_default(),
+            None => by_rate.entry(rate.normalize()).or_default(),
+        };
+        *entry = (entry.0 - net, entry.1 - tax);
+    }
+    (by_line, by_rate)
+}
+
+/// Net and tax (positive) taken back of each line of an invoice.
+pub(crate) type Taken = BTreeMap<u32, (Decimal, Decimal)>;
 
 /// One line of the invoice to correct (with its `credited_quantity` so far), and the net and tax its
 /// credit notes took back of it so far (positive).
@@ -161,54 +216,27 @@ pub(crate) fn plan(original: &Original, request: &CreditInvoice) -> Result<Credi
     if original.is_credit_note {
         return Err(CreditError::OfCreditNote(original.number.clone()).into());
     }
-    let wanted: Vec<(&OriginalLine, Decimal)> = match &request.scope {
-        CreditScope::All => original
-            .lines
-            .iter()
-            .map(|line| (line, line.line.quantity - line.line.credited_quantity))
-            .filter(|(_, left)| *left > Decimal::ZERO)
-            .collect(),
-        CreditScope::Lines(asked) => asked
-            .iter()
-            .map(|asked| {
-                let line = original.lines.iter().find(|l| l.line.line_no == asked.line_no).ok_or_else(|| {
-                    CreditError::LineNotFound { number: original.number.clone(), line: asked.line_no }
-                })?;
-                Ok((line, asked.quantity))
-            })
-            .collect::<Result<_>>()?,
-    };
-    if wanted.is_empty() {
-        return Err(CreditError::FullyCredited(original.number.clone()).into());
-    }
-    let currency = original.currency;
-    let mut lines = Vec::with_capacity(wanted.len());
-    let mut credited_lines = Vec::with_capacity(wanted.len());
-    for (line_no, (line, quantity)) in (1..).zip(wanted) {
-        let remaining = line.line.quantity - line.line.credited_quantity;
-        if quantity > remaining {
-            return Err(CreditError::ExceedsRemaining {
-                number: original.number.clone(),
-                line: line.line.line_no,
-                asked: quantity.normalize(),
-                remaining: remaining.normalize(),
+    let by_lines = original.lines.iter().any(|line| line.line.credited_quantity > Decimal::ZERO);
+    let by_amounts = !original.by_rate.is_empty();
+    let mixed = |done| Err(Error::from(CreditError::ScopeMixed { number: original.number.clone(), done }));
+    let (lines, credited_lines) = match &request.scope {
+        CreditScope::Amounts(_) if by_lines => return mixed("lines"),
+        CreditScope::Lines(_) if by_amounts => return mixed("amounts"),
+        CreditScope::Amounts(asked) => (amount_lines(original, asked, &request.reason)?, Vec::new()),
+        CreditScope::All if by_amounts => {
+            let left: Vec<CreditedAmount> = rates_left(original)
+                .into_iter()
+                .filter(|(_, (net, _))| *net > Decimal::ZERO)
+                .map(|(tax_rate, (net_amount, _))| CreditedAmount { tax_rate, net_amount })
+                .collect();
+            if left.is_empty() {
+                return Err(CreditError::FullyCredited(original.number.clone()).into());
             }
-            .into());
+            (amount_lines(original, &left, &request.reason)?, Vec::new())
         }
-        let (net, tax) = credited_amounts(line, quantity, currency);
-        lines.push(InvoiceLine {
-            line_no,
-            description: line.line.description.clone(),
-            quantity: -quantity.normalize(),
-            unit_price: line.line.unit_price,
-            tax_rate: line.line.tax_rate,
-            net_amount: negated(net, currency),
-            tax_amount: negated(tax, currency),
-            credits_line: Some(line.line.line_no),
-            credited_quantity: Decimal::ZERO,
-        });
-        credited_lines.push((line.line.line_no, (line.line.credited_quantity + quantity).normalize()));
-    }
+        CreditScope::All | CreditScope::Lines(_) => quantity_lines(original, &request.scope)?,
+    };
+    let currency = original.currency;
     let net_total = round_money(lines.iter().map(|l| l.net_amount).sum(), currency);
     let tax_total = round_money(lines.iter().map(|l| l.tax_amount).sum(), currency);
     let totals = InvoiceTotals { lines, net_total, tax_total, total: net_total + tax_total };
@@ -247,6 +275,118 @@ pub(crate) fn plan(original: &Original, request: &CreditInvoice) -> Result<Credi
         status,
         credited_lines,
     })
+}
+
+/// The credit note's lines for a credit by lines (or of everything left, line by line), with each
+/// line's credited quantity after it.
+fn quantity_lines(original: &Original, scope: &CreditScope) -> Result<(Vec<InvoiceLine>, Vec<(u32, Decimal)>)> {
+    let wanted: Vec<(&OriginalLine, Decimal)> = match scope {
+        CreditScope::Lines(asked) => asked
+            .iter()
+            .map(|asked| {
+                let line = original.lines.iter().find(|l| l.line.line_no == asked.line_no).ok_or_else(|| {
+                    CreditError::LineNotFound { number: original.number.clone(), line: asked.line_no }
+                })?;
+                Ok((line, asked.quantity))
+            })
+            .collect::<Result<_>>()?,
+        _ => original
+            .lines
+            .iter()
+            .map(|line| (line, line.line.quantity - line.line.credited_quantity))
+            .filter(|(_, left)| *left > Decimal::ZERO)
+            .collect(),
+    };
+    if wanted.is_empty() {
+        return Err(CreditError::FullyCredited(original.number.clone()).into());
+    }
+    let currency = original.currency;
+    let mut lines = Vec::with_capacity(wanted.len());
+    let mut credited_lines = Vec::with_capacity(wanted.len());
+    for (line_no, (line, quantity)) in (1..).zip(wanted) {
+        let remaining = line.line.quantity - line.line.credited_quantity;
+        if quantity > remaining {
+            return Err(CreditError::ExceedsRemaining {
+                number: original.number.clone(),
+                line: line.line.line_no,
+                asked: quantity.normalize(),
+                remaining: remaining.normalize(),
+            }
+            .into());
+        }
+        let (net, tax) = credited_amounts(line, quantity, currency);
+        lines.push(InvoiceLine {
+            line_no,
+            description: line.line.description.clone(),
+            quantity: -quantity.normalize(),
+            unit_price: line.line.unit_price,
+            tax_rate: line.line.tax_rate,
+            net_amount: negated(net, currency),
+            tax_amount: negated(tax, currency),
+            credits_line: Some(line.line.line_no),
+            credited_quantity: Decimal::ZERO,
+        });
+        credited_lines.push((line.line.line_no, (line.line.credited_quantity + quantity).normalize()));
+    }
+    Ok((lines, credited_lines))
+}
+
+/// Net and tax (positive) of each rate of the invoice not yet credited by amount.
+fn rates_left(original: &Original) -> BTreeMap<Decimal, (Decimal, Decimal)> {
+    let mut left: BTreeMap<Decimal, (Decimal, Decimal)> = BTreeMap::new();
+    for line in &original.lines {
+        let entry = left.entry(line.line.tax_rate.normalize()).or_default();
+        *entry = (entry.0 + line.line.net_amount, entry.1 + line.line.tax_amount);
+    }
+    for (rate, (net, tax)) in &original.by_rate {
+        let entry = left.entry(*rate).or_default();
+        *entry = (entry.0 - net, entry.1 - tax);
+    }
+    left
+}
+
+/// The credit note's lines for a credit by amounts: one per rate, quantity −1 at the net asked, its VAT
+/// by the invoice's rounding rule; the last of a rate takes exactly the VAT left of it.
+fn amount_lines(original: &Original, asked: &[CreditedAmount], reason: &str) -> Result<Vec<InvoiceLine>> {
+    let currency = original.currency;
+    let left = rates_left(original);
+    let mut lines = Vec::with_capacity(asked.len());
+    for (line_no, amount) in (1..).zip(asked) {
+        let rate = amount.tax_rate.normalize();
+        let net = amount.net_amount.normalize();
+        if round_money(net, currency) != net {
+            return Err(Error::invalid(
+                "amount",
+                format!("{net} has more decimals than {} allows", currency.code()),
+                format!("{net}, {} için fazla ondalık basamak içeriyor", currency.code()),
+            ));
+        }
+        let (net_left, tax_left) = left
+            .get(&rate)
+            .copied()
+            .ok_or_else(|| CreditError::RateNotOnInvoice { number: original.number.clone(), rate })?;
+        if net > net_left {
+            let (asked, left) = (net, net_left.max(Decimal::ZERO));
+            return Err(CreditError::ExceedsRate { number: original.number.clone(), rate, asked, left }.into());
+        }
+        let tax = if net == net_left {
+            tax_left
+        } else {
+            clamp_to(round_money(net * rate / Decimal::ONE_HUNDRED, currency), tax_left)
+        };
+        lines.push(InvoiceLine {
+            line_no,
+            description: format!("{reason} ({rate}%)"),
+            quantity: Decimal::NEGATIVE_ONE,
+            unit_price: round_money(net, currency),
+            tax_rate: rate,
+            net_amount: negated(net, currency),
+            tax_amount: negated(tax, currency),
+            credits_line: None,
+            credited_quantity: Decimal::ZERO,
+        });
+    }
+    Ok(lines)
 }
 
 /// Net and tax (positive) that crediting `quantity` of `line` takes back: by the invoice's rounding

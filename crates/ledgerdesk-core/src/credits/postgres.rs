@@ -10,7 +10,7 @@ use ledgerdesk_types::{Currency, IssuedInvoice, Reply};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
 use crate::catalog::postgres::tenant_id;
 use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
@@ -71,7 +71,7 @@ async fn load_original(conn: &mut PgConnection, tenant: &str, number: &str) -> R
     let (id, number, issue_date, code, customer, is_credit_note, total, credited_total) =
         row.ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
     let currency = currency(&code)?;
-    let taken = credited_amounts(&mut *conn, id).await?;
+    let (taken, by_rate) = credited_amounts(&mut *conn, id).await?;
     let lines = crate::invoices::postgres::lines_of(&mut *conn, id, currency)
         .await?
         .into_iter()
@@ -80,20 +80,20 @@ async fn load_original(conn: &mut PgConnection, tenant: &str, number: &str) -> R
             OriginalLine { line, credited_net, credited_tax }
         })
         .collect();
-    Ok(Original { id, number, issue_date, currency, customer, is_credit_note, total, credited_total, lines })
+    Ok(Original { id, number, issue_date, currency, customer, is_credit_note, total, credited_total, lines, by_rate })
 }
 
-/// Net and tax (positive) the credit notes of invoice `id` took back, per line of it.
-async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<BTreeMap<u32, (Decimal, Decimal)>> {
-    let rows: Vec<(i32, Decimal, Decimal)> = sqlx::query_as(
-        "SELECT l.credits_line, -sum(l.net_amount), -sum(l.tax_amount)
+/// What the credit notes of invoice `id` took back: per line of it, and per rate for credits by amount.
+async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<(Taken, BTreeMap<Decimal, (Decimal, Decimal)>)> {
+    let rows: Vec<(Option<i32>, Decimal, Decimal, Decimal)> = sqlx::query_as(
+        "SELECT l.credits_line, l.tax_rate, sum(l.net_amount), sum(l.tax_amount)
            FROM invoices n JOIN invoice_lines l ON l.invoice_id = n.id
-          WHERE n.credit_of = $1 AND l.credits_line IS NOT NULL
-          GROUP BY l.credits_line",
+          WHERE n.credit_of = $1
+          GROUP BY l.credits_line, l.tax_rate",
     )
     .bind(id)
     .fetch_all(conn)
     .await
     .db()?;
-    Ok(rows.into_iter().map(|(line, net, tax)| (line as u32, (net, tax))).collect())
+    Ok(split_taken(rows.into_iter().map(|(line, rate, net, tax)| (line.map(|n| n as u32), rate, net, tax)).collect()))
 }

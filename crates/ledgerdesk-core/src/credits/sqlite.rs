@@ -8,7 +8,7 @@ use ledgerdesk_types::{IssuedInvoice, Reply};
 use rusqlite::{OptionalExtension, Transaction};
 use rust_decimal::Decimal;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, plan};
+use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
@@ -59,13 +59,15 @@ fn load_original(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<Ori
                     total: decimal_at(r, 6)?,
                     credited_total: decimal_at(r, 7)?,
                     lines: Vec::new(),
+                    by_rate: BTreeMap::new(),
                 })
             },
         )
         .optional()
         .db()?
         .ok_or_else(|| Error::InvoiceNotFound(number.to_owned()))?;
-    let taken = credited_amounts(tx, original.id)?;
+    let (taken, by_rate) = credited_amounts(tx, original.id)?;
+    original.by_rate = by_rate;
     original.lines = crate::invoices::sqlite::lines_of(tx, original.id)?
         .into_iter()
         .map(|line| {
@@ -76,21 +78,17 @@ fn load_original(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<Ori
     Ok(original)
 }
 
-/// Net and tax (positive) the credit notes of invoice `id` took back, per line of it.
-fn credited_amounts(tx: &Transaction<'_>, id: i64) -> Result<BTreeMap<u32, (Decimal, Decimal)>> {
+/// What the credit notes of invoice `id` took back: per line of it, and per rate for credits by amount.
+fn credited_amounts(tx: &Transaction<'_>, id: i64) -> Result<(Taken, BTreeMap<Decimal, (Decimal, Decimal)>)> {
     let mut statement = tx
         .prepare_cached(
-            "SELECT l.credits_line, l.net_amount, l.tax_amount
+            "SELECT l.credits_line, l.tax_rate, l.net_amount, l.tax_amount
                FROM invoices n JOIN invoice_lines l ON l.invoice_id = n.id
-              WHERE n.credit_of = ?1 AND l.credits_line IS NOT NULL",
+              WHERE n.credit_of = ?1",
         )
         .db()?;
-    let mut taken: BTreeMap<u32, (Decimal, Decimal)> = BTreeMap::new();
-    let rows = statement.query_map([id], |r| Ok((r.get::<_, u32>(0)?, decimal_at(r, 1)?, decimal_at(r, 2)?))).db()?;
-    for row in rows {
-        let (line, net, tax) = row.db()?;
-        let entry = taken.entry(line).or_default();
-        *entry = (entry.0 - net, entry.1 - tax);
-    }
-    Ok(taken)
+    let rows = statement
+        .query_map([id], |r| Ok((r.get::<_, Option<u32>>(0)?, decimal_at(r, 1)?, decimal_at(r, 2)?, decimal_at(r, 3)?)))
+        .db()?;
+    Ok(split_taken(rows.collect::<rusqlite::Result<Vec<_>>>().db()?))
 }

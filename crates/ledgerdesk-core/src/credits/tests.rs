@@ -1,6 +1,6 @@
 //! Unit tests of the credit judgement.
 
-use ledgerdesk_types::{CreditedLine, Localized};
+use ledgerdesk_types::{CreditedAmount, CreditedLine, Localized};
 
 use super::*;
 
@@ -30,6 +30,7 @@ fn original(quantity: &str, price: &str, net: &str, tax: &str) -> Original {
         total: d(net) + d(tax),
         credited_total: Decimal::ZERO,
         lines: vec![OriginalLine { line, credited_net: Decimal::ZERO, credited_tax: Decimal::ZERO }],
+        by_rate: BTreeMap::new(),
     }
 }
 
@@ -133,4 +134,58 @@ fn requests_are_checked_before_the_database() {
     let blank = CreditInvoice { reason: "  ".into(), ..request(CreditScope::All) };
     assert!(CreditCommand::new(blank).is_err());
     assert!(CreditCommand::new(request(CreditScope::Lines(Vec::new()))).is_err());
+}
+
+fn amounts(asked: &[(&str, &str)]) -> CreditScope {
+    CreditScope::Amounts(
+        asked.iter().map(|(rate, net)| CreditedAmount { tax_rate: d(rate), net_amount: d(net) }).collect(),
+    )
+}
+
+/// Applies a credit by amounts to `invoice`, as the database would record it.
+fn apply_amounts(invoice: &mut Original, plan: &CreditPlan) {
+    for line in &plan.draft.totals.lines {
+        let entry = invoice.by_rate.entry(line.tax_rate.normalize()).or_default();
+        *entry = (entry.0 - line.net_amount, entry.1 - line.tax_amount);
+    }
+    invoice.credited_total = plan.credited_total;
+}
+
+#[test]
+fn amounts_per_rate_add_up_to_the_rate_exactly_and_never_past_it() {
+    // 3 × 0.335 = 1.01 (rounded) at 21 %: VAT 0.21.
+    let mut invoice = original("3", "0.335", "1.01", "0.21");
+    let first = plan(&invoice, &request(amounts(&[("21", "0.50")]))).unwrap();
+    let line = &first.draft.totals.lines[0];
+    assert_eq!((line.quantity, line.net_amount, line.tax_amount), (d("-1"), d("-0.50"), d("-0.11")));
+    assert_eq!(line.credits_line, None);
+    assert!(first.credited_lines.is_empty());
+    apply_amounts(&mut invoice, &first);
+    let code = |invoice: &Original, scope| plan(invoice, &request(scope)).unwrap_err().code().to_owned();
+    assert_eq!(code(&invoice, amounts(&[("21", "0.52")])), "credit_exceeds_rate");
+    assert_eq!(code(&invoice, amounts(&[("10", "0.10")])), "credit_rate_not_found");
+    assert_eq!(code(&invoice, amounts(&[("21", "0.001")])), "invalid_input", "more decimals than EUR has");
+    assert_eq!(
+        code(&invoice, CreditScope::Lines(vec![CreditedLine { line_no: 1, quantity: d("1") }])),
+        "credit_scope_mixed"
+    );
+    // The rest, by --all: exactly what is left, so the invoice nets to zero to the cent.
+    let rest = plan(&invoice, &request(CreditScope::All)).unwrap();
+    let line = &rest.draft.totals.lines[0];
+    assert_eq!((line.net_amount, line.tax_amount), (d("-0.51"), d("-0.10")));
+    assert_eq!(rest.status, CreditStatus::Credited);
+    apply_amounts(&mut invoice, &rest);
+    assert_eq!(code(&invoice, CreditScope::All), "invoice_fully_credited");
+}
+
+#[test]
+fn an_invoice_credited_by_lines_is_not_credited_by_amounts() {
+    let (invoice, _) = credit_in_turn(original("3", "0.335", "1.01", "0.21"), &["1"]);
+    let refused = plan(&invoice, &request(amounts(&[("21", "0.10")]))).unwrap_err();
+    assert_eq!(refused.code(), "credit_scope_mixed");
+    let bad = |asked: &[(&str, &str)]| CreditCommand::new(request(amounts(asked))).unwrap_err().code().to_owned();
+    assert_eq!(bad(&[]), "invalid_input");
+    assert_eq!(bad(&[("21", "0")]), "invalid_input");
+    assert_eq!(bad(&[("21", "1"), ("21.0", "2")]), "invalid_input", "one rate twice");
+    assert_eq!(bad(&[("101", "1")]), "invalid_input");
 }

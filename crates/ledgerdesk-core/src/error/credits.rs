@@ -65,6 +65,36 @@ pub enum CreditError {
         /// What is left of the invoice's total.
         left: Decimal,
     },
+    /// A credit by amounts of an invoice credited by lines, or the other way round.
+    #[error(
+        "invoice {number} has been credited by {done}; credit the rest the same way (or with --all), so nothing is taken back twice"
+    )]
+    ScopeMixed {
+        /// The invoice.
+        number: String,
+        /// `lines` or `amounts`.
+        done: &'static str,
+    },
+    /// No line of the invoice has this tax rate.
+    #[error("invoice {number} has no line at a tax rate of {rate}%")]
+    RateNotOnInvoice {
+        /// The invoice.
+        number: String,
+        /// The rate asked for.
+        rate: Decimal,
+    },
+    /// More of a rate than is left uncredited.
+    #[error("at {rate}% of invoice {number}: {asked} net cannot be credited, only {left} of it is left uncredited")]
+    ExceedsRate {
+        /// The invoice.
+        number: String,
+        /// The rate.
+        rate: Decimal,
+        /// The net amount asked for.
+        asked: Decimal,
+        /// What is left of it.
+        left: Decimal,
+    },
     /// The chosen lines would add to what the invoice asks (a discount line credited alone).
     #[error(
         "crediting these lines of invoice {0} would add to what it asks (a discount line alone); credit them with the lines they discount"
@@ -85,6 +115,9 @@ impl CreditError {
             CreditError::FullyCredited(_) => "invoice_fully_credited",
             CreditError::ExceedsInvoice { .. } => "credit_exceeds_invoice",
             CreditError::NotACredit(_) => "credit_not_negative",
+            CreditError::ScopeMixed { .. } => "credit_scope_mixed",
+            CreditError::RateNotOnInvoice { .. } => "credit_rate_not_found",
+            CreditError::ExceedsRate { .. } => "credit_exceeds_rate",
         }
     }
 
@@ -112,6 +145,18 @@ impl CreditError {
             }
             CreditError::ExceedsInvoice { number, amount, left } => format!(
                 "{amount} tutarındaki bir iade, {number} faturasının toplamından kalan {left} tutarından fazlasını geri alır; indirim satırlarını da birlikte iade edin"
+            ),
+            CreditError::ScopeMixed { number, done } => {
+                let done = if *done == "lines" { "satırlarla" } else { "tutarlarla" };
+                format!(
+                    "{number} faturası {done} iade edildi; kalanını da aynı yolla (ya da --all ile) iade edin, hiçbir şey iki kez geri alınmasın"
+                )
+            }
+            CreditError::RateNotOnInvoice { number, rate } => {
+                format!("{number} faturasında %{rate} vergi oranlı bir satır yok")
+            }
+            CreditError::ExceedsRate { number, rate, asked, left } => format!(
+                "{number} faturasının %{rate} oranında: {asked} net iade edilemez, yalnızca {left} iade edilmeden kaldı"
             ),
             CreditError::NotACredit(number) => format!(
                 "{number} faturasının bu satırlarını iade etmek istenen tutarı artırır (yalnızca bir indirim satırı); indirdikleri satırlarla birlikte iade edin"

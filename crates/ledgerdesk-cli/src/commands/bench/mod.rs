@@ -1,6 +1,7 @@
 //! Benchmarks: each measures real work and a baseline in the same run, on the same database, and prints
 //! both (never a timed test: these machines are shared and noisy).
 
+mod documents;
 mod exports;
 mod idempotency;
 mod list;
@@ -142,6 +143,7 @@ pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
         BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
         BenchCommand::Diff { rows, edits, repeat } => exports::diff(cli, url, rows, edits, repeat).await,
         BenchCommand::Audit { entries, repeat } => exports::audit(cli, url, entries, repeat).await,
+        BenchCommand::Pdf { count } => documents::run(cli, url, count).await,
         BenchCommand::Webhooks { concurrency, count, deliveries, poll_ms } => {
             webhooks::run(cli, url, webhooks::Sizes { concurrency, count, deliveries, poll_ms }).await
         }
