@@ -13,6 +13,7 @@ fn main() {
         "list_series",
         "list_customers",
         "add_customer",
+        "add_series",
         "issue_invoice",
         "credit_invoice",
         "list_invoices",

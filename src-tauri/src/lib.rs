@@ -41,6 +41,7 @@ pub fn run() {
             commands::setup::list_series,
             commands::setup::list_customers,
             commands::setup::add_customer,
+            commands::setup::add_series,
             commands::invoices::issue_invoice,
             commands::invoices::credit_invoice,
             commands::invoices::list_invoices,

@@ -84,7 +84,7 @@ async fn issue_list_and_audit(kind: Kind) {
     // The selection is remembered in the settings file.
     let saved = std::fs::read_to_string(h.config.path().join("settings.json")).expect("settings written");
     assert!(saved.contains("\"tenant\": \"ACME\""), "{saved}");
-    let customer = CustomerRequest { code: "C1".into(), name: "Client One".into(), tax_id: None };
+    let customer = CustomerRequest { code: "C1".into(), name: "Client One".into(), tax_id: None, address: Vec::new() };
     setup::add_customer(h.state(), customer).await.expect("customer");
     assert_eq!(setup::list_customers(h.state()).await.unwrap().len(), 1);
     assert_eq!(setup::list_series(h.state()).await.unwrap()[0].code, "INV");

@@ -1,26 +1,20 @@
-//! Credit notes in the real window: half of the newest invoice credited from its detail, then the rest;
+//! Credit notes in the real window: a corrective series added in Settings, half of the newest invoice
+//! credited from its detail, then the rest;
 //! each credit note links to its invoice, and the invoice shows how much is credited and lists both.
-
-use ledgerdesk_conformance::TestDb;
-use ledgerdesk_core::NewSeries;
-use ledgerdesk_core::prelude::*;
-use ledgerdesk_types::ResetPolicy;
 
 use crate::driver::Driver;
 
-pub fn credit_flow(app: &Driver, runtime: &tokio::runtime::Runtime, db: &TestDb) {
-    // The corrective series, set up as an admin would (`ledgerdesk series add --kind corrective`).
-    runtime.block_on(async {
-        let admin = db.open().await;
-        let series = NewSeries {
-            tenant: "ACME".into(),
-            code: "R".into(),
-            format: Some("R{YYYY}-{SEQ:5}".into()),
-            reset: ResetPolicy::Yearly,
-            corrective: true,
-        };
-        admin.add_series(series).await.expect("the corrective series");
-    });
+pub fn credit_flow(app: &Driver) {
+    // The corrective series, added in Settings.
+    app.click("#nav-settings");
+    app.fill("#series-code", "R");
+    app.fill("#series-format", "R{YYYY}-{SEQ:5}");
+    app.click("#series-reset option[value='yearly']");
+    app.click("#series-kind option[value='corrective']");
+    app.scroll_to("#series-form");
+    app.click("#series-submit");
+    app.wait_text("#notice", "the corrective series", |t| t.contains("corrective series R saved"));
+    app.screenshot("24b-corrective-series");
     app.click("#nav-invoices");
     app.click("#invoice-table tr.row td.number");
     let number = app.wait_text("#detail-number", "the invoice", |t| t.ends_with("-ACME"));

@@ -117,7 +117,7 @@ fn issue_flow(kind: Kind, backend: &str) {
     license_flow(&app, &runtime, &db);
     webhooks::webhook_flow(&app, &runtime, &db);
     exports::export_flow(&app);
-    credits::credit_flow(&app, &runtime, &db);
+    credits::credit_flow(&app);
     documents::document_flow(&app, &shots);
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());

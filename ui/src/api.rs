@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use ledgerdesk_types::api::{
-    BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, SavedDocument, Settings,
-    SetupRequest, SourceRequest, SupplierDetailsRequest,
+    BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, SavedDocument,
+    SeriesRequest, Settings, SetupRequest, SourceRequest, SupplierDetailsRequest,
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
@@ -123,6 +123,10 @@ pub async fn issue_invoice(request: IssueRequest, key: String) -> Result<Reply<I
 
 pub async fn credit_invoice(request: CreditRequest, key: String) -> Result<Reply<IssuedInvoice>, ErrorBody> {
     call("credit_invoice", &Keyed { request, idempotency_key: key }).await
+}
+
+pub async fn add_series(request: SeriesRequest) -> Result<Series, ErrorBody> {
+    call("add_series", &one("request", request)).await
 }
 
 pub async fn get_supplier_details() -> Result<SupplierDetails, ErrorBody> {

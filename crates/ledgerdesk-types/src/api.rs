@@ -163,4 +163,20 @@ pub struct CustomerRequest {
     pub name: String,
     /// Tax number.
     pub tax_id: Option<String>,
+    /// Postal address, a line each, as its invoice documents print it.
+    #[serde(default)]
+    pub address: Vec<String>,
+}
+
+/// A further series of the selected tenant, from Settings: regular, or corrective (credit notes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesRequest {
+    /// Series code.
+    pub code: String,
+    /// Number template; the default when empty.
+    pub format: String,
+    /// When numbering restarts.
+    pub reset: ResetPolicy,
+    /// A corrective series numbers credit notes only.
+    pub corrective: bool,
 }

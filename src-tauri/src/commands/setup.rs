@@ -1,8 +1,10 @@
-//! Master data from the UI: first-run set-up of a tenant and its series, customers.
+//! Master data from the UI: first-run set-up of a tenant and its series, further series (corrective ones
+//! for credit notes), customers with their addresses.
 
+use ledgerdesk_core::documents::CustomerChange;
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{NewCustomer, NewSeries, NewTenant};
-use ledgerdesk_types::api::{CustomerRequest, SetupRequest};
+use ledgerdesk_types::api::{CustomerRequest, SeriesRequest, SetupRequest};
 use ledgerdesk_types::catalog::{Customer, Series};
 use tauri::State;
 
@@ -53,7 +55,34 @@ pub async fn list_customers(state: State<'_, AppState>) -> CommandResult<Vec<Cus
 /// Adds (or confirms) a customer of the selected tenant.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_customer(state: State<'_, AppState>, request: CustomerRequest) -> CommandResult<Customer> {
+    let (store, tenant, user) = state.store_and_tenant().await?;
+    let customer =
+        NewCustomer { tenant: tenant.clone(), code: request.code, name: request.name, tax_id: request.tax_id };
+    let customer = store.add_customer(customer).await?.value;
+    if !request.address.is_empty() {
+        let details = CustomerChange {
+            tenant,
+            customer: customer.code.clone(),
+            address: request.address,
+            vat_id: customer.tax_id.clone(),
+            user,
+        };
+        store.set_customer_details(details).await?;
+    }
+    Ok(customer)
+}
+
+/// Adds (or confirms) a series of the selected tenant: a regular one, or a corrective one for credit
+/// notes.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_series(state: State<'_, AppState>, request: SeriesRequest) -> CommandResult<Series> {
     let (store, tenant, _) = state.store_and_tenant().await?;
-    let customer = NewCustomer { tenant, code: request.code, name: request.name, tax_id: request.tax_id };
-    Ok(store.add_customer(customer).await?.value)
+    let series = NewSeries {
+        tenant,
+        code: request.code,
+        format: Some(request.format).filter(|format| !format.trim().is_empty()),
+        reset: request.reset,
+        corrective: request.corrective,
+    };
+    Ok(store.add_series(series).await?.value)
 }

@@ -1,10 +1,10 @@
-//! Crediting an invoice from its detail: a corrective series, a reason, and everything left or chosen
-//! quantities of its lines. The request's key is kept while the form is unchanged, so a double click or
-//! a retry credits once.
+//! Crediting an invoice from its detail: a corrective series, a reason, and everything left, chosen
+//! quantities of its lines, or a net amount at one of its tax rates. The request's key is kept while the
+//! form is unchanged, so a double click or a retry credits once.
 
 use ledgerdesk_types::api::CreditRequest;
 use ledgerdesk_types::text::parse_plain_decimal;
-use ledgerdesk_types::{CreditScope, CreditedLine, IssuedInvoice};
+use ledgerdesk_types::{CreditScope, CreditedAmount, CreditedLine, IssuedInvoice};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -95,6 +95,29 @@ pub fn CreditForm(invoice: IssuedInvoice) -> impl IntoView {
             submit(CreditScope::Lines(lines));
         }
     };
+    // A net amount at one of the invoice's rates: a price reduction after the fact.
+    let mut rates: Vec<String> = invoice.lines.iter().map(|l| l.tax_rate.normalize().to_string()).collect();
+    rates.sort();
+    rates.dedup();
+    let rate = RwSignal::new(rates.first().cloned().unwrap_or_default());
+    let amount = RwSignal::new(String::new());
+    let credit_amount = {
+        let submit = submit.clone();
+        move |_| {
+            let (rate_text, net_text) = (rate.get_untracked(), amount.get_untracked());
+            match (parse_plain_decimal(&rate_text), parse_plain_decimal(net_text.trim())) {
+                (Ok(tax_rate), Ok(net_amount)) => {
+                    submit(CreditScope::Amounts(vec![CreditedAmount { tax_rate, net_amount }]))
+                }
+                _ => ui.fail(ledgerdesk_types::ErrorBody {
+                    code: "invalid_input".into(),
+                    message: format!("{net_text:?} is not an amount"),
+                    message_tr: format!("{net_text:?} bir tutar değil"),
+                    details: None,
+                }),
+            }
+        }
+    };
     let credit_all = move |_| submit(CreditScope::All);
     view! {
         <h2>"Credit note"</h2>
@@ -138,6 +161,16 @@ pub fn CreditForm(invoice: IssuedInvoice) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
+                <div class="credit-actions">
+                    <label>
+                        "or a net amount at"
+                        <select id="credit-rate" on:change=move |ev| rate.set(event_target_value(&ev))>
+                            {rates.iter().map(|r| view! { <option value=r.clone()>{format!("{r}%")}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <input id="credit-amount" placeholder="0.00" bind:value=amount />
+                    <button id="credit-amount-submit" on:click=credit_amount>"Credit this amount"</button>
+                </div>
                 <div class="credit-actions">
                     <button id="credit-lines" on:click=credit_chosen>"Credit these quantities"</button>
                     <button id="credit-all" class="primary" on:click=credit_all>"Credit everything left"</button>

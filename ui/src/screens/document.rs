@@ -112,7 +112,7 @@ pub fn SupplierDetailsForm() -> impl IntoView {
             <form id="supplier-form" class="fields" on:submit=submit>
                 <label>
                     "Address (a line each)"
-                    <textarea id="supplier-address" rows="3" prop:value=move || address.get()
+                    <textarea id="supplier-address" class="wide" rows="3" prop:value=move || address.get()
                         on:input=move |ev| address.set(event_target_value(&ev))></textarea>
                 </label>
                 <label>"VAT ID" <input id="supplier-vat-id" bind:value=vat_id /></label>

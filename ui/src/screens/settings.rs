@@ -1,7 +1,7 @@
 //! Settings: where the data lives (SQLite file or Postgres), tenant, user and language; the first-run
 //! set-up of a tenant and its series; customers; webhook sources and endpoints.
 
-use ledgerdesk_types::api::{Connection, CustomerRequest, Language, Settings, SetupRequest};
+use ledgerdesk_types::api::{Connection, CustomerRequest, Language, SeriesRequest, Settings, SetupRequest};
 use ledgerdesk_types::{ErrorBody, ResetPolicy};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -185,6 +185,7 @@ pub fn SettingsScreen() -> impl IntoView {
         <TenantSetup />
         <Show when=move || ui.settings.with(|s| s.as_ref().is_some_and(|s| s.tenant.is_some()))>
             <SupplierDetailsForm />
+            <SeriesForm />
             <Customers />
             <WebhookSources />
             <WebhookEndpoints />
@@ -273,12 +274,14 @@ fn Customers() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let tax_id = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = CustomerRequest {
             code: code.get().trim().to_owned(),
             name: name.get().trim().to_owned(),
             tax_id: Some(tax_id.get().trim().to_owned()).filter(|t| !t.is_empty()),
+            address: address.get().lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect(),
         };
         spawn_local(async move {
             match api::add_customer(request).await {
@@ -287,6 +290,7 @@ fn Customers() -> impl IntoView {
                     code.set(String::new());
                     name.set(String::new());
                     tax_id.set(String::new());
+                    address.set(String::new());
                 }
                 Err(error) => ui.fail(error),
             }
@@ -298,8 +302,68 @@ fn Customers() -> impl IntoView {
             <form id="customer-form" class="fields" on:submit=submit>
                 <label>"Code" <input id="customer-code" bind:value=code /></label>
                 <label>"Name" <input id="customer-name" bind:value=name /></label>
-                <label>"Tax number" <input id="customer-tax-id" bind:value=tax_id /></label>
+                <label>"Tax number (VAT ID)" <input id="customer-tax-id" bind:value=tax_id /></label>
+                <label>
+                    "Address (a line each)"
+                    <textarea id="customer-address" rows="2" prop:value=move || address.get()
+                        on:input=move |ev| address.set(event_target_value(&ev))></textarea>
+                </label>
                 <button id="customer-submit" type="submit">"Add customer"</button>
+            </form>
+        </section>
+    }
+}
+
+/// Adds a series of the selected tenant: a regular one, or a corrective one that numbers credit notes.
+#[component]
+fn SeriesForm() -> impl IntoView {
+    let ui = use_ui();
+    let code = RwSignal::new(String::new());
+    let format = RwSignal::new(String::new());
+    let reset = RwSignal::new("yearly".to_owned());
+    let kind = RwSignal::new("corrective".to_owned());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = SeriesRequest {
+            code: code.get_untracked().trim().to_owned(),
+            format: format.get_untracked().trim().to_owned(),
+            reset: reset.get_untracked().parse().unwrap_or(ResetPolicy::Yearly),
+            corrective: kind.get_untracked() == "corrective",
+        };
+        spawn_local(async move {
+            match api::add_series(request).await {
+                Ok(series) => {
+                    let what = if series.corrective { "corrective series" } else { "series" };
+                    ui.succeed(format!("{what} {} saved ({})", series.code, series.format));
+                    code.set(String::new());
+                    format.set(String::new());
+                }
+                Err(error) => ui.fail(error),
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h2>"Add a series"</h2>
+            <form id="series-form" class="fields" on:submit=submit>
+                <label>"Code" <input id="series-code" bind:value=code placeholder="R" /></label>
+                <label>"Number format" <input id="series-format" bind:value=format placeholder="R{YYYY}-{SEQ:5}" /></label>
+                <label>
+                    "Numbering restarts"
+                    <select id="series-reset" prop:value=move || reset.get() on:change=move |ev| reset.set(event_target_value(&ev))>
+                        <option value="monthly">"every month"</option>
+                        <option value="yearly">"every year"</option>
+                        <option value="never">"never"</option>
+                    </select>
+                </label>
+                <label>
+                    "Kind"
+                    <select id="series-kind" prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <option value="corrective">"corrective: credit notes"</option>
+                        <option value="regular">"regular: invoices"</option>
+                    </select>
+                </label>
+                <button id="series-submit" type="submit">"Add series"</button>
             </form>
         </section>
     }
