@@ -68,7 +68,7 @@ fn read_logo(path: &Path) -> Result<Vec<u8>> {
 fn parse_language(language: &str) -> Result<DocumentLanguage> {
     language
         .parse()
-        .map_err(|why: String| Error::invalid("language", format!("{why}"), format!("{why} (en veya tr olmalıdır)")))
+        .map_err(|why: String| Error::invalid("language", why.clone(), format!("{why} (en veya tr olmalıdır)")))
 }
 
 /// `tenant details`.

@@ -169,16 +169,14 @@ pub(crate) struct Original {
     pub credited_total: Decimal,
     pub lines: Vec<OriginalLine>,
     /// Net and tax (positive) credit notes took back by amount (no line named), per normalized rate.
-    pub by_rate: BTreeMap<Decimal, (Decimal, Decimal)>,
+    pub by_rate: ByRate,
 }
 
 /// Splits what the credit notes of an invoice took back — rows of (line credited or none, rate, net,
 /// tax), amounts as stored on the credit notes (negative) — into per line and, for credits by amount,
 /// per rate, both positive.
-pub(crate) fn split_taken(
-    rows: Vec<(Option<u32>, Decimal, Decimal, Decimal)>,
-) -> (Taken, BTreeMap<Decimal, (Decimal, Decimal)>) {
-    let (mut by_line, mut by_rate): (Taken, BTreeMap<Decimal, (Decimal, Decimal)>) = Default::default();
+pub(crate) fn split_taken(rows: Vec<(Option<u32>, Decimal, Decimal, Decimal)>) -> (Taken, ByRate) {
+    let (mut by_line, mut by_rate): (Taken, ByRate) = Default::default();
     for (line, rate, net, tax) in rows {
         let entry = match line {
             Some(line) => by_line.entry(line).or_default(),
@@ -191,6 +189,12 @@ pub(crate) fn split_taken(
 
 /// Net and tax (positive) taken back of each line of an invoice.
 pub(crate) type Taken = BTreeMap<u32, (Decimal, Decimal)>;
+
+/// Net and tax (positive) per normalized tax rate.
+pub(crate) type ByRate = BTreeMap<Decimal, (Decimal, Decimal)>;
+
+/// `(line_no, credited quantity now)` of each line a credit note touches.
+type CreditedLines = Vec<(u32, Decimal)>;
 
 /// One line of the invoice to correct (with its `credited_quantity` so far), and the net and tax its
 /// credit notes took back of it so far (positive).
@@ -208,7 +212,7 @@ pub(crate) struct CreditPlan {
     pub credited_total: Decimal,
     pub status: CreditStatus,
     /// `(line_no, credited quantity now)` of each line the credit note touches.
-    pub credited_lines: Vec<(u32, Decimal)>,
+    pub credited_lines: CreditedLines,
 }
 
 /// Decides the credit note of `original` that `request` asks for.
@@ -279,7 +283,7 @@ pub(crate) fn plan(original: &Original, request: &CreditInvoice) -> Result<Credi
 
 /// The credit note's lines for a credit by lines (or of everything left, line by line), with each
 /// line's credited quantity after it.
-fn quantity_lines(original: &Original, scope: &CreditScope) -> Result<(Vec<InvoiceLine>, Vec<(u32, Decimal)>)> {
+fn quantity_lines(original: &Original, scope: &CreditScope) -> Result<(Vec<InvoiceLine>, CreditedLines)> {
     let wanted: Vec<(&OriginalLine, Decimal)> = match scope {
         CreditScope::Lines(asked) => asked
             .iter()
@@ -332,8 +336,8 @@ fn quantity_lines(original: &Original, scope: &CreditScope) -> Result<(Vec<Invoi
 }
 
 /// Net and tax (positive) of each rate of the invoice not yet credited by amount.
-fn rates_left(original: &Original) -> BTreeMap<Decimal, (Decimal, Decimal)> {
-    let mut left: BTreeMap<Decimal, (Decimal, Decimal)> = BTreeMap::new();
+fn rates_left(original: &Original) -> ByRate {
+    let mut left = ByRate::new();
     for line in &original.lines {
         let entry = left.entry(line.line.tax_rate.normalize()).or_default();
         *entry = (entry.0 + line.line.net_amount, entry.1 + line.line.tax_amount);

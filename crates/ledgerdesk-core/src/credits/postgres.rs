@@ -3,14 +3,12 @@
 //! then counter row, as every issue), so concurrent credits of one invoice are judged one after the
 //! other; the table's `CHECK`s back the judgement.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use ledgerdesk_types::{Currency, IssuedInvoice, Reply};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
+use super::{ByRate, CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
 use crate::catalog::postgres::tenant_id;
 use crate::db::PgStore;
 use crate::db::postgres::PgResultExt;
@@ -84,7 +82,7 @@ async fn load_original(conn: &mut PgConnection, tenant: &str, number: &str) -> R
 }
 
 /// What the credit notes of invoice `id` took back: per line of it, and per rate for credits by amount.
-async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<(Taken, BTreeMap<Decimal, (Decimal, Decimal)>)> {
+async fn credited_amounts(conn: &mut PgConnection, id: i64) -> Result<(Taken, ByRate)> {
     let rows: Vec<(Option<i32>, Decimal, Decimal, Decimal)> = sqlx::query_as(
         "SELECT l.credits_line, l.tax_rate, sum(l.net_amount), sum(l.tax_amount)
            FROM invoices n JOIN invoice_lines l ON l.invoice_id = n.id

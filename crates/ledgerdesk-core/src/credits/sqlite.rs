@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use ledgerdesk_types::{IssuedInvoice, Reply};
 use rusqlite::{OptionalExtension, Transaction};
-use rust_decimal::Decimal;
 
-use super::{CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
+use super::{ByRate, CreditCommand, CreditInvoice, Credits, Original, OriginalLine, Taken, plan, split_taken};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
 use crate::db::sqlite::{SqliteResultExt, currency_at, decimal_at};
@@ -79,7 +78,7 @@ fn load_original(tx: &Transaction<'_>, tenant: &str, number: &str) -> Result<Ori
 }
 
 /// What the credit notes of invoice `id` took back: per line of it, and per rate for credits by amount.
-fn credited_amounts(tx: &Transaction<'_>, id: i64) -> Result<(Taken, BTreeMap<Decimal, (Decimal, Decimal)>)> {
+fn credited_amounts(tx: &Transaction<'_>, id: i64) -> Result<(Taken, ByRate)> {
     let mut statement = tx
         .prepare_cached(
             "SELECT l.credits_line, l.tax_rate, l.net_amount, l.tax_amount

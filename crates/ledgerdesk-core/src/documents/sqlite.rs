@@ -171,9 +171,12 @@ fn fix(tx: &Transaction<'_>, tenant: &str, number: &str, user: &str) -> Result<F
         .ok_or_else(|| Error::Storage { backend: "sqlite", detail: "the fixed document was not stored".into() })
 }
 
+/// The parties (JSON), logo, hash and time a fixed document is stored with.
+type StoredRow = (String, Option<Vec<u8>>, Option<String>, chrono::DateTime<chrono::Utc>);
+
 /// The document of `invoice` as fixed, if it has been.
 fn stored(tx: &Transaction<'_>, invoice: &ledgerdesk_types::IssuedInvoice) -> Result<Option<FixedDocument>> {
-    let row: Option<(String, Option<Vec<u8>>, Option<String>, _)> = tx
+    let row: Option<StoredRow> = tx
         .query_row(
             "SELECT parties, logo, sha256, fixed_at FROM invoice_documents WHERE invoice_id = ?1",
             [invoice.id],
