@@ -213,3 +213,38 @@ fn a_logo_is_drawn_and_a_damaged_one_is_refused_not_a_panic() {
     let refused = ledgerdesk_pdf::render(&with_logo).unwrap_err();
     assert_eq!(ledgerdesk_types::Localized::code(&refused), "document_render_failed");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever valid lines an invoice has — any script in its descriptions (glyphs DejaVu lacks
+    /// included), long words, many lines, any amounts the issue accepts — it renders, to the same bytes
+    /// twice, and never panics.
+    #[test]
+    fn any_valid_invoice_renders_the_same_twice(
+        descriptions in proptest::collection::vec("[a-zA-Z0-9 çğıİşöüÇĞŞÖÜ€₺日本語🧾\\-,.]{1,120}", 1..40),
+        quantity in 1_i64..10_000,
+        cents in -100_000_i64..10_000_000,
+        rate in proptest::sample::select(vec![0_i64, 1, 8, 10, 18, 20, 21]),
+        turkish in proptest::bool::ANY,
+    ) {
+        let lines: Vec<LineInput> = descriptions
+            .iter()
+            .enumerate()
+            .map(|(i, description)| {
+                // The first line outweighs any discount, so the total is never negative.
+                let price = if i == 0 { Decimal::new(cents.abs() * 100 + 1, 2) } else { Decimal::new(cents, 2) };
+                let description = if description.trim().is_empty() { "x".to_owned() } else { description.clone() };
+                LineInput { description, quantity: Decimal::from(quantity), unit_price: price, tax_rate: Decimal::from(rate) }
+            })
+            .collect();
+        let language = if turkish { DocumentLanguage::Tr } else { DocumentLanguage::En };
+        let Ok(_) = ledgerdesk_types::invoice::compute_totals(Currency::Eur, &lines) else {
+            return Ok(()); // refused at issue (a negative total): never stored, never printed
+        };
+        let document = document(language, &lines, Currency::Eur);
+        let first = ledgerdesk_pdf::render(&document).expect("renders");
+        proptest::prop_assert!(first.starts_with(b"%PDF-"));
+        proptest::prop_assert!(ledgerdesk_pdf::render(&document).expect("renders again") == first);
+    }
+}

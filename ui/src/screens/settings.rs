@@ -253,14 +253,7 @@ fn TenantSetup() -> impl IntoView {
                 <label>"Books open from" <input id="setup-books-open" type="date" bind:value=books_open /></label>
                 <label>"Series" <input id="setup-series" bind:value=series /></label>
                 <label>"Number format" <input id="setup-format" bind:value=format placeholder="default: {YYYY}{MM}-{SEQ:5}-{SUFFIX}" /></label>
-                <label>
-                    "Numbering restarts"
-                    <select id="setup-reset" prop:value=move || reset.get() on:change=move |ev| reset.set(event_target_value(&ev))>
-                        <option value="monthly">"every month"</option>
-                        <option value="yearly">"every year"</option>
-                        <option value="never">"never"</option>
-                    </select>
-                </label>
+                <ResetChoice id="setup-reset" reset=reset />
                 <button id="setup-submit" type="submit" class="primary">"Create and select"</button>
             </form>
         </section>
@@ -348,14 +341,7 @@ fn SeriesForm() -> impl IntoView {
             <form id="series-form" class="fields" on:submit=submit>
                 <label>"Code" <input id="series-code" bind:value=code placeholder="R" /></label>
                 <label>"Number format" <input id="series-format" bind:value=format placeholder="R{YYYY}-{SEQ:5}" /></label>
-                <label>
-                    "Numbering restarts"
-                    <select id="series-reset" prop:value=move || reset.get() on:change=move |ev| reset.set(event_target_value(&ev))>
-                        <option value="monthly">"every month"</option>
-                        <option value="yearly">"every year"</option>
-                        <option value="never">"never"</option>
-                    </select>
-                </label>
+                <ResetChoice id="series-reset" reset=reset />
                 <label>
                     "Kind"
                     <select id="series-kind" prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -366,5 +352,20 @@ fn SeriesForm() -> impl IntoView {
                 <button id="series-submit" type="submit">"Add series"</button>
             </form>
         </section>
+    }
+}
+
+/// When a series' numbering restarts: every month, every year or never.
+#[component]
+fn ResetChoice(id: &'static str, reset: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>
+            "Numbering restarts"
+            <select id=id prop:value=move || reset.get() on:change=move |ev| reset.set(event_target_value(&ev))>
+                <option value="monthly">"every month"</option>
+                <option value="yearly">"every year"</option>
+                <option value="never">"never"</option>
+            </select>
+        </label>
     }
 }
