@@ -29,6 +29,9 @@ fn describe(e: &sqlx::Error) -> String {
     }
 }
 
+/// SQLSTATE `disk_full`: the server could not extend a file.
+const DISK_FULL: &str = "53100";
+
 /// Maps an sqlx error onto the core error.
 pub(crate) fn map_err(e: sqlx::Error) -> Error {
     match &e {
@@ -36,6 +39,8 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
             let code = db.code();
             if code.as_deref().is_some_and(|c| TRANSIENT_STATES.contains(&c)) {
                 Error::Transient { backend: "postgres", detail: e.to_string() }
+            } else if code.as_deref() == Some(DISK_FULL) {
+                Error::DiskFull { backend: "postgres", detail: describe(&e) }
             } else if db.message().starts_with("invoice_immutable") {
                 Error::InvoiceImmutable
             } else if let Some(detail) = db.message().strip_prefix("record_immutable: ") {

@@ -40,6 +40,8 @@ pub(crate) fn map_err(e: rusqlite::Error) -> Error {
             }
             ErrorCode::ReadOnly => return Error::BookReadOnly("this book".to_owned()),
             ErrorCode::NotADatabase => return Error::NotABook(e.to_string()),
+            ErrorCode::DatabaseCorrupt => return Error::BookDamaged(e.to_string()),
+            ErrorCode::DiskFull => return Error::DiskFull { backend: "sqlite", detail: e.to_string() },
             ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
                 return Error::DatabaseUnavailable { backend: "sqlite", detail: e.to_string() };
             }

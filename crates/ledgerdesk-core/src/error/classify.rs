@@ -42,6 +42,7 @@ impl Error {
                 | Error::NumberingContention { .. }
                 | Error::DatabaseBusy { .. }
                 | Error::DatabaseUnavailable { .. }
+                | Error::DiskFull { .. }
                 | Error::Storage { .. }
                 | Error::IdempotencyKeyInUse { .. }
                 | Error::IdempotencyLeaseLost

@@ -33,6 +33,8 @@ impl Localized for Error {
             Error::WebhookEventNotReapplicable { .. } => "webhook_event_not_reapplicable",
             Error::WebhookRefused(_) => "webhook_refused",
             Error::DatabaseUnavailable { .. } => "database_unavailable",
+            Error::DiskFull { .. } => "disk_full",
+            Error::BookDamaged(_) => "book_damaged",
             Error::MigrationChecksumMismatch { .. } => "migration_checksum_mismatch",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::InvalidInput { .. } => "invalid_input",

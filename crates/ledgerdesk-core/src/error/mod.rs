@@ -62,6 +62,21 @@ pub enum Error {
         /// What the driver said.
         detail: String,
     },
+    /// The disk holding the database is full: nothing of the write was kept.
+    #[error(
+        "the disk holding the {backend} database is full; nothing of this change was written. Free some space and try again ({detail})"
+    )]
+    DiskFull {
+        /// `sqlite` or `postgres`.
+        backend: &'static str,
+        /// What the driver said.
+        detail: String,
+    },
+    /// The book's file is damaged (truncated, overwritten in part): SQLite cannot read it as it is.
+    #[error(
+        "this book's file is damaged (SQLite: {0}); nothing was written to it. Restore it from a backup, or check it with: sqlite3 FILE 'PRAGMA integrity_check'"
+    )]
+    BookDamaged(String),
     /// A migration already applied to this database differs from the one this program carries.
     #[error("migration {version} ({name}) differs from the one applied to this database; refusing to open it")]
     MigrationChecksumMismatch {

@@ -81,6 +81,12 @@ pub(super) fn message(error: &Error) -> String {
                  numaralar kiracı içinde benzersiz olmalıdır{proposal}"
             )
         }
+        Error::DiskFull { backend, detail } => format!(
+            "{backend} veritabanının bulunduğu disk dolu; bu değişikliğin hiçbir parçası yazılmadı. Yer açıp yeniden deneyin ({detail})"
+        ),
+        Error::BookDamaged(detail) => format!(
+            "bu defterin dosyası bozuk (SQLite: {detail}); ona hiçbir şey yazılmadı. Bir yedekten geri yükleyin ya da şununla denetleyin: sqlite3 DOSYA 'PRAGMA integrity_check'"
+        ),
         Error::DatabaseUnavailable { backend, detail } => {
             format!("{backend} veritabanı açılamıyor: {detail}")
         }
