@@ -4,6 +4,7 @@
 
 mod credits;
 mod documents;
+mod dropped;
 mod exports;
 mod fixtures;
 mod idempotency;
@@ -110,4 +111,10 @@ conformance! {
     outbound::gone_disables_the_endpoint_until_it_is_enabled,
     outbound::a_rotated_secret_signs_beside_the_old_one,
     outbound::two_worker_processes_lose_nothing_when_one_is_killed,
+}
+
+/// Postgres alone: a SQLite book has no connection to drop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_dropped_connections_take_effect_exactly_once() {
+    dropped::dropped_connections_take_effect_exactly_once(ledgerdesk_conformance::Kind::Postgres).await;
 }

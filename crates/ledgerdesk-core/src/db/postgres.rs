@@ -39,6 +39,10 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
             let code = db.code();
             if code.as_deref().is_some_and(|c| TRANSIENT_STATES.contains(&c)) {
                 Error::Transient { backend: "postgres", detail: e.to_string() }
+            } else if code.as_deref().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) {
+                // The server ended the session (terminated, shutting down, starting) or the connection
+                // failed: nothing of the transaction was kept, and the pool opens a new one next time.
+                Error::DatabaseUnavailable { backend: "postgres", detail: describe(&e) }
             } else if code.as_deref() == Some(DISK_FULL) {
                 Error::DiskFull { backend: "postgres", detail: describe(&e) }
             } else if db.message().starts_with("invoice_immutable") {

@@ -1,0 +1,110 @@
+//! Dropped connections (Postgres): while clerks issue invoices with idempotency keys, another session
+//! terminates their backends (`pg_terminate_backend`) over and over, mid-transaction or between. Each
+//! clerk retries what failed with the same key, as the app does: every invoice takes effect exactly
+//! once, and the series stays gapless.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ledgerdesk_conformance::{Kind, TestDb};
+use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{AnyStore, StoreOptions};
+use ledgerdesk_types::Localized;
+
+use crate::fixtures::{audit_of, date, invoice, seed};
+
+/// Backends to terminate, one at a time while it works; clerks issue until there have been this many.
+const TERMINATIONS: i64 = 200;
+const CLERKS: usize = 4;
+
+/// Issues invoice `i` under key `k-i` until it is answered: a dropped connection, a key still leased
+/// by the attempt the drop cut short, or a lock are retried; anything else is a failure.
+async fn issue_until_answered(store: &AnyStore, i: usize) -> String {
+    let started = Instant::now();
+    loop {
+        let key = format!("k-{i}");
+        match store.issue_invoice_keyed(invoice("ACME", date(2026, 11, 10)), Some(&key)).await {
+            Ok(reply) => return reply.value.number,
+            Err(e) if e.is_retryable() => {
+                assert!(started.elapsed() < Duration::from_secs(60), "invoice {i} never got through: {e}");
+                tokio::time::sleep(Duration::from_millis(if e.code() == "idempotency_key_in_use" { 100 } else { 5 }))
+                    .await;
+            }
+            Err(e) => panic!("invoice {i}: {} {e}", e.code()),
+        }
+    }
+}
+
+pub async fn dropped_connections_take_effect_exactly_once(kind: Kind) {
+    assert_eq!(kind, Kind::Postgres, "a SQLite book has no connection to drop");
+    let db = TestDb::fresh(kind).await;
+    let mut options = StoreOptions { max_connections: CLERKS as u32, ..StoreOptions::default() };
+    // A key whose release the drop also cut short is taken over after its lease: keep that short.
+    options.keys.lease = Duration::from_secs(1);
+    let store = db.open_with(options).await;
+    seed(&store, "ACME").await;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let (url, done) = (db.url.clone(), Arc::clone(&done));
+        tokio::spawn(async move {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&url).await.expect("the killer's connection");
+            let mut terminated = 0_i64;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while terminated < TERMINATIONS && Instant::now() < deadline {
+                // One backend at work (in a statement or inside a transaction), every few milliseconds.
+                let killed: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
+                         SELECT pid FROM pg_stat_activity
+                          WHERE datname = current_database() AND pid <> pg_backend_pid()
+                            AND state IN ('active', 'idle in transaction')
+                          LIMIT 1) AS busy",
+                )
+                .fetch_one(&mut admin)
+                .await
+                .expect("terminate");
+                terminated += killed;
+                tokio::time::sleep(Duration::from_millis(if killed > 0 { 15 } else { 1 })).await;
+            }
+            done.store(true, Ordering::Relaxed);
+            terminated
+        })
+    };
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let clerks: Vec<_> = (0..CLERKS)
+        .map(|_| {
+            let (store, done, next) = (store.clone(), Arc::clone(&done), Arc::clone(&next));
+            tokio::spawn(async move {
+                let mut numbers = Vec::new();
+                while !done.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    numbers.push(issue_until_answered(&store, i).await);
+                }
+                numbers
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for clerk in clerks {
+        numbers.extend(clerk.await.expect("a clerk"));
+    }
+    let terminated = killer.await.expect("the killer");
+    assert!(terminated >= TERMINATIONS, "only {terminated} backends terminated in 2 minutes; the test proves nothing");
+    let invoices = next.load(Ordering::Relaxed);
+
+    // Exactly once: as many invoices as keys, each key answered with its own number, no gap.
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), invoices, "two keys were answered with one invoice");
+    let audit = audit_of(&store, "ACME", "INV", "202611").await;
+    assert_eq!(audit.count, invoices as i64, "an invoice took effect twice, or not at all");
+    assert!(audit.gaps.is_empty() && audit.duplicates.is_empty(), "{audit:?}");
+    // And replaying any key now answers with the invoice it took effect as.
+    let again = issue_until_answered(&store, 7).await;
+    assert!(numbers.contains(&again));
+    assert_eq!(audit_of(&store, "ACME", "INV", "202611").await.count, invoices as i64);
+    eprintln!("dropped connections: {terminated} backends terminated while issuing {invoices} invoices");
+}
