@@ -2,6 +2,7 @@
 //! as `sqlite::<name>` and `postgres::<name>`. A contract is a plain async function taking a [`Kind`];
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
+mod crashes;
 mod credits;
 mod documents;
 mod dropped;
@@ -42,6 +43,7 @@ macro_rules! conformance {
 }
 
 conformance! {
+    crashes::issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing,
     credits::full_and_partial_credits_take_back_exactly_the_invoice,
     credits::credits_keep_to_their_series_and_dates,
     credits::sixteen_concurrent_credits_never_exceed_the_invoice,
