@@ -211,6 +211,12 @@ fn a_book_that_cannot_be_written_opens_read_only_and_stays_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let url = book(dir.path());
     assert!(ledgerdesk(&url, ISSUE).status.success());
+    assert!(ledgerdesk(&url, ISSUE).status.success());
+    // The first invoice's document is printed (fixed) while the book is still writable.
+    let first = dir.path().join("first.pdf");
+    let printed =
+        ledgerdesk(&url, &["invoice", "pdf", "202611-00001-ACME", "--tenant", "ACME", "--out", path_str(&first)]);
+    assert!(printed.status.success(), "{}", stderr(&printed));
     let file = dir.path().join("books.sqlite3");
     // An archive: the book and its folder readable by all, writable by nobody but (at most) their owner.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
@@ -219,10 +225,35 @@ fn a_book_that_cannot_be_written_opens_read_only_and_stays_as_it_is() {
 
     let list = as_reader(dir.path(), &url, &["--json", "invoice", "list", "--tenant", "ACME"]);
     assert!(list.status.success(), "{}", stderr(&list));
-    assert_eq!(serde_json::from_slice::<Vec<serde_json::Value>>(&list.stdout).unwrap().len(), 1);
+    assert_eq!(serde_json::from_slice::<Vec<serde_json::Value>>(&list.stdout).unwrap().len(), 2);
     let write = as_reader(dir.path(), &url, ISSUE);
     assert_eq!(write.status.code(), Some(1));
     assert!(stderr(&write).starts_with("error[book_read_only]"), "{}", stderr(&write));
+    // A reprint only reads: the archive reprints what it printed, the same bytes; a document never
+    // printed cannot be fixed in it.
+    let out = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(out.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let again = out.path().join("again.pdf");
+    let reprint = as_reader(
+        dir.path(),
+        &url,
+        &["invoice", "pdf", "202611-00001-ACME", "--tenant", "ACME", "--out", path_str(&again)],
+    );
+    assert!(reprint.status.success(), "{}", stderr(&reprint));
+    assert!(String::from_utf8_lossy(&reprint.stdout).contains("identical to its first print"));
+    assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&first).unwrap());
+    let never = out.path().join("never.pdf");
+    let unfixed = as_reader(
+        dir.path(),
+        &url,
+        &["invoice", "pdf", "202611-00002-ACME", "--tenant", "ACME", "--out", path_str(&never)],
+    );
+    assert!(stderr(&unfixed).starts_with("error[book_read_only]"), "{}", stderr(&unfixed));
+    assert!(!never.exists(), "nothing is saved when the print is refused");
     assert_eq!(std::fs::read(&file).unwrap(), before, "not a byte of the book changed");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
 }

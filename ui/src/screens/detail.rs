@@ -157,7 +157,7 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                     </tbody>
                                 </table>
                             })}
-                            {(!ui.read_only.get_untracked()).then(|| view! { <PdfPanel number=i.number.clone() /> })}
+                            <PdfPanel number=i.number.clone() />
                             {(i.credit_of.is_none() && i.credit_status != CreditStatus::Credited && !ui.read_only.get_untracked())
                                 .then(|| view! { <CreditForm invoice=i.clone() /> })}
                         }

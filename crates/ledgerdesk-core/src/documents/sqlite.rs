@@ -42,7 +42,13 @@ impl Documents for SqliteStore {
     async fn fix_document(&self, tenant: &str, number: &str, user: &str) -> Result<FixedDocument> {
         check_print(tenant, number, user)?;
         let (tenant, number, user) = (tenant.to_owned(), number.to_owned(), user.to_owned());
-        self.write(Error::busy, move |tx| fix(tx, &tenant, &number, &user)).await
+        // A reprint only reads: an archived (read-only) book still reprints what it printed.
+        let (t, n) = (tenant.clone(), number.clone());
+        let fixed = self.read(move |tx| stored(tx, &crate::invoices::sqlite::get(tx, &t, &n)?)).await?;
+        match fixed {
+            Some(fixed) => Ok(fixed),
+            None => self.write(Error::busy, move |tx| fix(tx, &tenant, &number, &user)).await,
+        }
     }
 
     async fn record_hash(&self, invoice_id: i64, sha256: &str) -> Result<String> {
