@@ -118,22 +118,29 @@ pub enum TenantCommand {
         #[arg(long)]
         tenant: String,
         #[command(flatten)]
-        details: DetailsArgs,
-        /// The bank account to pay to, as an IBAN (spaces allowed); "" removes it.
-        #[arg(long)]
-        iban: Option<String>,
-        /// The language of its documents: en or tr.
-        #[arg(long)]
-        language: Option<String>,
-        /// A PNG logo (at most 512 KiB and 2000 pixels a side), printed top left.
-        #[arg(long, conflicts_with = "no_logo")]
-        logo: Option<std::path::PathBuf>,
-        /// Remove the logo.
-        #[arg(long)]
-        no_logo: bool,
-        #[command(flatten)]
-        user: UserArg,
+        supplier: SupplierArgs,
     },
+}
+
+/// What a tenant's invoice documents print of it besides the address and VAT id.
+#[derive(Debug, Args)]
+pub struct SupplierArgs {
+    #[command(flatten)]
+    pub details: DetailsArgs,
+    /// The bank account to pay to, as an IBAN (spaces allowed); "" removes it.
+    #[arg(long)]
+    pub iban: Option<String>,
+    /// The language of its documents: en or tr.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// A PNG logo (at most 512 KiB and 2000 pixels a side), printed top left.
+    #[arg(long, conflicts_with = "no_logo")]
+    pub logo: Option<std::path::PathBuf>,
+    /// Remove the logo.
+    #[arg(long)]
+    pub no_logo: bool,
+    #[command(flatten)]
+    pub user: UserArg,
 }
 
 /// The address and VAT id a document prints of a party.

@@ -106,6 +106,12 @@ impl Page<'_> {
         self.push(Step::Text { x, y, size: SMALL, bold: false, grey: true, text: text.to_owned() });
     }
 
+    /// A label ending at `end`.
+    fn label_right(&mut self, end: f32, text: &str) {
+        let x = end - self.fonts.regular.width(text, SMALL);
+        self.label(x, text);
+    }
+
     /// Text ending at `end`.
     fn right(&mut self, end: f32, size: f32, bold: bool, text: &str) {
         let x = end - self.metrics(bold).width(text, size);
@@ -213,8 +219,7 @@ impl Page<'_> {
             (COL_RATE_END, labels.rate),
             (RIGHT, labels.net),
         ] {
-            let x = end - self.fonts.regular.width(text, SMALL);
-            self.label(x, text);
+            self.label_right(end, text);
         }
         self.y += 5.0;
         self.rule(LEFT, RIGHT, 0.6);
@@ -268,10 +273,8 @@ impl Page<'_> {
         self.label(MIDDLE, labels.vat_summary);
         self.y += LEADING;
         self.label(MIDDLE, labels.rate);
-        for (end, text) in [(RIGHT - 90.0, labels.taxable), (RIGHT, labels.vat)] {
-            let x = end - self.fonts.regular.width(text, SMALL);
-            self.label(x, text);
-        }
+        self.label_right(RIGHT - 90.0, labels.taxable);
+        self.label_right(RIGHT, labels.vat);
         self.y += LEADING;
         for (rate, (net, tax)) in rates {
             self.text(MIDDLE, BODY, false, &labels.percent(rate));

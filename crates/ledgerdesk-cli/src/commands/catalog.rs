@@ -61,9 +61,7 @@ pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Out
             let tenant = store.set_tenant_limits(limits).await?;
             output::wrote(cli.json, &tenant, describe_tenant, |t| format!("limits of tenant {}", t.code))
         }
-        TenantCommand::Details { tenant, details, iban, language, logo, no_logo, user: who } => {
-            super::document::supplier(cli, store, tenant, details, iban, language, logo, *no_logo, who).await
-        }
+        TenantCommand::Details { tenant, supplier } => super::document::supplier(cli, store, tenant, supplier).await,
     }
 }
 

@@ -11,7 +11,7 @@ use ledgerdesk_types::document::MAX_LOGO_BYTES;
 use ledgerdesk_types::{DocumentLanguage, Party, PrintedDocument, SupplierDetails};
 
 use super::user;
-use crate::args::{Cli, DetailsArgs, UserArg};
+use crate::args::{Cli, DetailsArgs, SupplierArgs, UserArg};
 use crate::output::{self, Outcome};
 
 /// The supplier's details as a few lines.
@@ -72,34 +72,24 @@ fn parse_language(language: &str) -> Result<DocumentLanguage> {
 }
 
 /// `tenant details`.
-#[allow(clippy::too_many_arguments)]
-pub async fn supplier(
-    cli: &Cli,
-    store: &AnyStore,
-    tenant: &str,
-    details: &DetailsArgs,
-    iban: &Option<String>,
-    language: &Option<String>,
-    logo: &Option<std::path::PathBuf>,
-    no_logo: bool,
-    who: &UserArg,
-) -> Outcome {
+pub async fn supplier(cli: &Cli, store: &AnyStore, tenant: &str, args: &SupplierArgs) -> Outcome {
     let current = store.supplier_details(tenant).await?;
-    if !changes(details) && iban.is_none() && language.is_none() && logo.is_none() && !no_logo {
+    let asked = changes(&args.details) || args.iban.is_some() || args.language.is_some();
+    if !asked && args.logo.is_none() && !args.no_logo {
         return output::read(cli.json, &current, describe_supplier);
     }
     let change = SupplierChange {
         tenant: tenant.to_owned(),
-        address: address(details, &current.address),
-        vat_id: details.vat_id.clone().or(current.vat_id),
-        iban: iban.clone().or(current.iban),
-        language: language.as_deref().map(parse_language).transpose()?.unwrap_or(current.language),
-        logo: match logo {
+        address: address(&args.details, &current.address),
+        vat_id: args.details.vat_id.clone().or(current.vat_id),
+        iban: args.iban.clone().or(current.iban),
+        language: args.language.as_deref().map(parse_language).transpose()?.unwrap_or(current.language),
+        logo: match &args.logo {
             Some(path) => LogoChange::Set(read_logo(path)?),
-            None if no_logo => LogoChange::Remove,
+            None if args.no_logo => LogoChange::Remove,
             None => LogoChange::Keep,
         },
-        user: user(who),
+        user: user(&args.user),
     };
     let details = store.set_supplier_details(change).await?;
     output::wrote(cli.json, &details, describe_supplier, |d| format!("document details of tenant {}", d.tenant))

@@ -226,17 +226,20 @@ pub(crate) fn plan(original: &Original, request: &CreditInvoice) -> Result<Credi
     let (lines, credited_lines) = match &request.scope {
         CreditScope::Amounts(_) if by_lines => return mixed("lines"),
         CreditScope::Lines(_) if by_amounts => return mixed("amounts"),
-        CreditScope::Amounts(asked) => (amount_lines(original, asked, &request.reason)?, Vec::new()),
+        CreditScope::Amounts(asked) => {
+            (amount_lines(original, &rates_left(original), asked, &request.reason)?, Vec::new())
+        }
         CreditScope::All if by_amounts => {
-            let left: Vec<CreditedAmount> = rates_left(original)
-                .into_iter()
+            let left = rates_left(original);
+            let rest: Vec<CreditedAmount> = left
+                .iter()
                 .filter(|(_, (net, _))| *net > Decimal::ZERO)
-                .map(|(tax_rate, (net_amount, _))| CreditedAmount { tax_rate, net_amount })
+                .map(|(tax_rate, (net_amount, _))| CreditedAmount { tax_rate: *tax_rate, net_amount: *net_amount })
                 .collect();
-            if left.is_empty() {
+            if rest.is_empty() {
                 return Err(CreditError::FullyCredited(original.number.clone()).into());
             }
-            (amount_lines(original, &left, &request.reason)?, Vec::new())
+            (amount_lines(original, &left, &rest, &request.reason)?, Vec::new())
         }
         CreditScope::All | CreditScope::Lines(_) => quantity_lines(original, &request.scope)?,
     };
@@ -351,9 +354,14 @@ fn rates_left(original: &Original) -> ByRate {
 
 /// The credit note's lines for a credit by amounts: one per rate, quantity −1 at the net asked, its VAT
 /// by the invoice's rounding rule; the last of a rate takes exactly the VAT left of it.
-fn amount_lines(original: &Original, asked: &[CreditedAmount], reason: &str) -> Result<Vec<InvoiceLine>> {
+/// `left` is what [`rates_left`] gives for `original`.
+fn amount_lines(
+    original: &Original,
+    left: &ByRate,
+    asked: &[CreditedAmount],
+    reason: &str,
+) -> Result<Vec<InvoiceLine>> {
     let currency = original.currency;
-    let left = rates_left(original);
     let mut lines = Vec::with_capacity(asked.len());
     for (line_no, amount) in (1..).zip(asked) {
         let rate = amount.tax_rate.normalize();

@@ -131,7 +131,7 @@ pub struct FixedDocument {
 
 /// The SHA-256 of `bytes`, as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::trail::hex(&Sha256::digest(bytes))
 }
 
 /// Judges a print of `document` whose bytes hash to `rendered`, `recorded` being the hash on record
@@ -309,6 +309,29 @@ pub(crate) fn parties_now(supplier: &SupplierDetails, customer: Option<Party>) -
         customer,
         language: supplier.language,
     }
+}
+
+/// A customer as a change of its details finds it: its row, its tenant's, and what documents print of it.
+pub(crate) struct CustomerRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub party: Party,
+}
+
+/// The customer after a change of its address and VAT id (as checked by [`check_customer`]).
+pub(crate) fn customer_after(before: &Party, address: &str, vat_id: Option<&str>) -> Party {
+    Party { address: address_lines(address), vat_id: vat_id.map(str::to_owned), ..before.clone() }
+}
+
+/// The audit entry of a change of document details, or none when nothing changed.
+pub(crate) fn change_entry<T: serde::Serialize + PartialEq>(
+    user: &str,
+    action: &'static str,
+    subject: String,
+    before: &T,
+    after: &T,
+) -> Option<crate::trail::Entry> {
+    (after != before).then(|| crate::trail::Entry::new(user, action, subject).before(before).after(after))
 }
 
 /// The stored copy of the parties, read back.

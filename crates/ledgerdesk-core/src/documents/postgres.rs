@@ -10,8 +10,9 @@ use ledgerdesk_types::{DocumentLanguage, IssuedInvoice, Party, SupplierDetails};
 use sqlx::PgConnection;
 
 use super::{
-    CheckedSupplier, CustomerChange, Documents, FixedDocument, SupplierChange, address_lines, check_customer,
-    check_hash, check_print, check_supplier, language, parse_parties, parties_now,
+    CheckedSupplier, CustomerChange, CustomerRow, Documents, FixedDocument, SupplierChange, address_lines,
+    change_entry, check_customer, check_hash, check_print, check_supplier, customer_after, language, parse_parties,
+    parties_now,
 };
 use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
@@ -39,7 +40,7 @@ impl Documents for PgStore {
 
     async fn customer_details(&self, tenant: &str, customer: &str) -> Result<Party> {
         let mut conn = self.pool().acquire().await.db()?;
-        customer_party(&mut conn, tenant, customer, "").await.map(|(_, party)| party)
+        customer_party(&mut conn, tenant, customer, "").await.map(|row| row.party)
     }
 
     async fn set_customer_details(&self, change: CustomerChange) -> Result<Party> {
@@ -141,17 +142,15 @@ async fn set_supplier(
     .await
     .db()?;
     let (_, after) = supplier(&mut *conn, &change.tenant, "").await?;
-    if after != before {
-        let entry = Entry::new(&change.user, "supplier.details", format!("tenant:{}", change.tenant))
-            .before(&before)
-            .after(&after);
+    let subject = format!("tenant:{}", change.tenant);
+    if let Some(entry) = change_entry(&change.user, "supplier.details", subject, &before, &after) {
         append(conn, tenant_id, &change.tenant, &entry, now()).await?;
     }
     Ok(after)
 }
 
-/// A customer's id and the party documents print of it; `lock` as for [`supplier`].
-async fn customer_party(conn: &mut PgConnection, tenant: &str, customer: &str, lock: &str) -> Result<(i64, Party)> {
+/// A customer with its tenant, and the party documents print of it; `lock` as for [`supplier`].
+async fn customer_party(conn: &mut PgConnection, tenant: &str, customer: &str, lock: &str) -> Result<CustomerRow> {
     let tenant_id = tenant_id(&mut *conn, tenant).await?;
     let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, name, address, tax_id FROM customers WHERE tenant_id = $1 AND code = $2 {lock}"
@@ -163,7 +162,7 @@ async fn customer_party(conn: &mut PgConnection, tenant: &str, customer: &str, l
     .db()?;
     let (id, name, address, vat_id) =
         row.ok_or_else(|| Error::CustomerNotFound { tenant: tenant.to_owned(), customer: customer.to_owned() })?;
-    Ok((id, Party { name, address: address_lines(&address), vat_id }))
+    Ok(CustomerRow { tenant_id, id, party: Party { name, address: address_lines(&address), vat_id } })
 }
 
 async fn set_customer(
@@ -172,21 +171,18 @@ async fn set_customer(
     address: &str,
     vat_id: Option<&str>,
 ) -> Result<Party> {
-    let (id, before) = customer_party(&mut *conn, &change.tenant, &change.customer, "FOR NO KEY UPDATE").await?;
+    let row = customer_party(&mut *conn, &change.tenant, &change.customer, "FOR NO KEY UPDATE").await?;
     sqlx::query("UPDATE customers SET address = $2, tax_id = $3 WHERE id = $1")
-        .bind(id)
+        .bind(row.id)
         .bind(address)
         .bind(vat_id)
         .execute(&mut *conn)
         .await
         .db()?;
-    let after = Party { address: address_lines(address), vat_id: vat_id.map(str::to_owned), ..before.clone() };
-    if after != before {
-        let tenant_id = tenant_id(&mut *conn, &change.tenant).await?;
-        let entry = Entry::new(&change.user, "customer.details", format!("customer:{}", change.customer))
-            .before(&before)
-            .after(&after);
-        append(conn, tenant_id, &change.tenant, &entry, now()).await?;
+    let after = customer_after(&row.party, address, vat_id);
+    let subject = format!("customer:{}", change.customer);
+    if let Some(entry) = change_entry(&change.user, "customer.details", subject, &row.party, &after) {
+        append(conn, row.tenant_id, &change.tenant, &entry, now()).await?;
     }
     Ok(after)
 }
@@ -197,7 +193,7 @@ async fn fix(conn: &mut PgConnection, invoice: &IssuedInvoice, user: &str) -> Re
     }
     let (tenant_id, supplier) = supplier(&mut *conn, &invoice.tenant, "").await?;
     let customer = match &invoice.customer {
-        Some(code) => Some(customer_party(&mut *conn, &invoice.tenant, code, "").await?.1),
+        Some(code) => Some(customer_party(&mut *conn, &invoice.tenant, code, "").await?.party),
         None => None,
     };
     let parties = parties_now(&supplier, customer);

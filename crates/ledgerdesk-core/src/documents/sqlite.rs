@@ -7,8 +7,9 @@ use ledgerdesk_types::{DocumentLanguage, Party, SupplierDetails};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{
-    CheckedSupplier, CustomerChange, Documents, FixedDocument, SupplierChange, address_lines, check_customer,
-    check_hash, check_print, check_supplier, language, parse_parties, parties_now,
+    CheckedSupplier, CustomerChange, CustomerRow, Documents, FixedDocument, SupplierChange, address_lines,
+    change_entry, check_customer, check_hash, check_print, check_supplier, customer_after, language, parse_parties,
+    parties_now,
 };
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
@@ -31,7 +32,7 @@ impl Documents for SqliteStore {
 
     async fn customer_details(&self, tenant: &str, customer: &str) -> Result<Party> {
         let (tenant, customer) = (tenant.to_owned(), customer.to_owned());
-        self.read(move |tx| customer_party(tx, &tenant, &customer).map(|(_, party)| party)).await
+        self.read(move |tx| customer_party(tx, &tenant, &customer).map(|row| row.party)).await
     }
 
     async fn set_customer_details(&self, change: CustomerChange) -> Result<Party> {
@@ -113,24 +114,23 @@ fn set_supplier(tx: &Transaction<'_>, change: &SupplierChange, checked: &Checked
         .db()?;
     }
     let (_, after) = supplier(tx, &change.tenant)?;
-    if after != before {
-        let entry = Entry::new(&change.user, "supplier.details", format!("tenant:{}", change.tenant))
-            .before(&before)
-            .after(&after);
+    let subject = format!("tenant:{}", change.tenant);
+    if let Some(entry) = change_entry(&change.user, "supplier.details", subject, &before, &after) {
         append(tx, tenant_id, &change.tenant, &entry, now())?;
     }
     Ok(after)
 }
 
-/// A customer's id and the party documents print of it.
-fn customer_party(tx: &Transaction<'_>, tenant: &str, customer: &str) -> Result<(i64, Party)> {
+/// A customer with its tenant, and the party documents print of it.
+fn customer_party(tx: &Transaction<'_>, tenant: &str, customer: &str) -> Result<CustomerRow> {
     let tenant_id = tenant_id(tx, tenant)?;
     tx.query_row(
         "SELECT id, name, address, tax_id FROM customers WHERE tenant_id = ?1 AND code = ?2",
         (tenant_id, customer),
         |r| {
             let address: String = r.get(2)?;
-            Ok((r.get(0)?, Party { name: r.get(1)?, address: address_lines(&address), vat_id: r.get(3)? }))
+            let party = Party { name: r.get(1)?, address: address_lines(&address), vat_id: r.get(3)? };
+            Ok(CustomerRow { tenant_id, id: r.get(0)?, party })
         },
     )
     .optional()
@@ -139,14 +139,12 @@ fn customer_party(tx: &Transaction<'_>, tenant: &str, customer: &str) -> Result<
 }
 
 fn set_customer(tx: &Transaction<'_>, change: &CustomerChange, address: &str, vat_id: Option<&str>) -> Result<Party> {
-    let (id, before) = customer_party(tx, &change.tenant, &change.customer)?;
-    tx.execute("UPDATE customers SET address = ?2, tax_id = ?3 WHERE id = ?1", (id, address, vat_id)).db()?;
-    let (_, after) = customer_party(tx, &change.tenant, &change.customer)?;
-    if after != before {
-        let entry = Entry::new(&change.user, "customer.details", format!("customer:{}", change.customer))
-            .before(&before)
-            .after(&after);
-        append(tx, tenant_id(tx, &change.tenant)?, &change.tenant, &entry, now())?;
+    let row = customer_party(tx, &change.tenant, &change.customer)?;
+    tx.execute("UPDATE customers SET address = ?2, tax_id = ?3 WHERE id = ?1", (row.id, address, vat_id)).db()?;
+    let after = customer_after(&row.party, address, vat_id);
+    let subject = format!("customer:{}", change.customer);
+    if let Some(entry) = change_entry(&change.user, "customer.details", subject, &row.party, &after) {
+        append(tx, row.tenant_id, &change.tenant, &entry, now())?;
     }
     Ok(after)
 }
@@ -158,7 +156,7 @@ fn fix(tx: &Transaction<'_>, tenant: &str, number: &str, user: &str) -> Result<F
     }
     let (tenant_id, supplier) = supplier(tx, tenant)?;
     let customer = match &invoice.customer {
-        Some(code) => Some(customer_party(tx, tenant, code)?.1),
+        Some(code) => Some(customer_party(tx, tenant, code)?.party),
         None => None,
     };
     let parties = parties_now(&supplier, customer);
