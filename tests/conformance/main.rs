@@ -2,6 +2,7 @@
 //! as `sqlite::<name>` and `postgres::<name>`. A contract is a plain async function taking a [`Kind`];
 //! backend differences live in `ledgerdesk_conformance` (the test support), never in the contracts.
 
+mod batch;
 mod crashes;
 mod credits;
 mod documents;
@@ -43,6 +44,9 @@ macro_rules! conformance {
 }
 
 conformance! {
+    batch::a_batch_numbers_in_order_and_a_bad_item_consumes_no_number,
+    batch::a_batch_run_again_with_its_keys_issues_only_what_is_missing,
+    batch::batches_and_single_issues_interleave_gaplessly,
     crashes::issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing,
     credits::full_and_partial_credits_take_back_exactly_the_invoice,
     credits::credits_keep_to_their_series_and_dates,

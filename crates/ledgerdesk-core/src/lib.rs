@@ -48,6 +48,7 @@
 //!    `src-tauri/build.rs` and the capability), a screen in `ui/src/screens/<guard>.rs`.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod catalog;
 pub mod continuity;
 pub mod credits;
@@ -69,6 +70,7 @@ pub mod trail;
 pub mod validate;
 pub mod webhooks;
 
+pub use batch::{BatchIssuing, BatchItem, BatchOutcome};
 pub use catalog::Catalog;
 pub use continuity::Continuity;
 pub use credits::{CreditInvoice, Credits};

@@ -4,6 +4,7 @@
 //! own twins; `Store` only names them:
 //! - [`Catalog`]: tenants, series, customers (`catalog/`);
 //! - [`Numbering`]: issue, reserve, release (`numbering/`);
+//! - [`BatchIssuing`]: many invoices in one transaction (`batch/`);
 //! - [`Invoices`]: reading invoices back (`invoices/`);
 //! - [`Credits`]: credit notes (`credits/`);
 //! - [`Continuity`]: the continuity audit (`continuity/`);
@@ -19,6 +20,7 @@
 //! [`PgStore`](crate::PgStore) (connected, one shared Postgres), [`AnyStore`](crate::AnyStore) (either,
 //! picked from a URL at run time). The conformance suite in `tests/` holds them to one behaviour.
 
+use crate::batch::BatchIssuing;
 use crate::catalog::Catalog;
 use crate::continuity::Continuity;
 use crate::credits::Credits;
@@ -40,6 +42,7 @@ pub trait Store:
     Backend
     + Catalog
     + Numbering
+    + BatchIssuing
     + Invoices
     + Credits
     + Continuity
@@ -58,6 +61,8 @@ impl<T> Store for T where
     T: Backend
         + Catalog
         + Numbering
+        + BatchIssuing
+        + BatchIssuing
         + Invoices
         + Credits
         + Continuity
@@ -75,6 +80,7 @@ impl<T> Store for T where
 /// The traits a caller needs in scope to call any store method: `use ledgerdesk_core::prelude::*;`.
 pub mod prelude {
     pub use super::Store;
+    pub use crate::batch::BatchIssuing;
     pub use crate::catalog::Catalog;
     pub use crate::continuity::Continuity;
     pub use crate::credits::Credits;

@@ -113,19 +113,48 @@ impl NumberFormat {
 
     /// The number at position `seq` of the period containing `date`.
     pub fn render(&self, date: NaiveDate, seq: i64, tenant_code: &str, series_code: &str) -> String {
-        let mut out = String::with_capacity(24);
+        self.around_seq(date, tenant_code, series_code).render(seq)
+    }
+
+    /// Everything of the number but its position, for an invoice dated `date`: what can be printed
+    /// before the counter is read (Postgres prints the position in SQL, under the counter's lock).
+    pub fn around_seq(&self, date: NaiveDate, tenant_code: &str, series_code: &str) -> AroundSeq {
+        let mut around = AroundSeq { before: String::with_capacity(16), width: 1, after: String::new() };
+        let mut out = &mut around.before;
         for part in &self.parts {
             match part {
                 Part::Literal(text) => out.push_str(text),
                 Part::Year4 => out.push_str(&format!("{:04}", date.year())),
                 Part::Year2 => out.push_str(&format!("{:02}", date.year().rem_euclid(100))),
                 Part::Month => out.push_str(&format!("{:02}", date.month())),
-                Part::Seq(width) => out.push_str(&format!("{seq:0width$}")),
+                Part::Seq(width) => {
+                    around.width = *width;
+                    out = &mut around.after;
+                }
                 Part::Suffix => out.push_str(tenant_code),
                 Part::Series => out.push_str(series_code),
             }
         }
-        out
+        around
+    }
+}
+
+/// A number with its position left out: the text before it, its zero-padded width, the text after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AroundSeq {
+    /// Printed before the position.
+    pub before: String,
+    /// Digits the position is zero-padded to.
+    pub width: usize,
+    /// Printed after the position.
+    pub after: String,
+}
+
+impl AroundSeq {
+    /// The number at position `seq`: zero-padded to the width, never cut (a longer position prints whole).
+    pub fn render(&self, seq: i64) -> String {
+        let width = self.width;
+        format!("{}{seq:0width$}{}", self.before, self.after)
     }
 }
 
@@ -144,6 +173,8 @@ mod tests {
         assert_eq!(f.render(date(2026, 1, 31), 123456, "ACME", "INV"), "202601-123456-ACME");
         let y = NumberFormat::parse("{SERIES}/{YY}/{SEQ:4}", ResetPolicy::Yearly).unwrap();
         assert_eq!(y.render(date(2027, 5, 1), 42, "ACME", "CR"), "CR/27/0042");
+        let around = f.around_seq(date(2026, 11, 3), "ACME", "INV");
+        assert_eq!((around.before.as_str(), around.width, around.after.as_str()), ("202611-", 5, "-ACME"));
     }
 
     #[test]

@@ -93,8 +93,17 @@ pub(crate) trait Command: Send + Sync + 'static {
     /// The effect, inside a `BEGIN IMMEDIATE` transaction.
     fn apply_sqlite(&self, tx: &rusqlite::Transaction<'_>) -> Result<Self::Output>;
 
-    /// The effect, inside a Postgres transaction.
+    /// The effect, inside a Postgres transaction (or, when [`Self::postgres_autocommit`] says so and no key
+    /// is held, on a bare connection).
     fn apply_postgres(&self, conn: &mut sqlx::PgConnection) -> impl Future<Output = Result<Self::Output>> + Send;
+
+    /// Whether the effect writes in one statement, which Postgres commits atomically on its own: without
+    /// a key it then runs outside `BEGIN … COMMIT`, saving two round trips, and every lock it takes is
+    /// held only while that statement runs and commits. Reads before the statement see committed data,
+    /// as they would at the start of a READ COMMITTED transaction.
+    fn postgres_autocommit(&self) -> bool {
+        false
+    }
 }
 
 /// A key's full scope.
@@ -187,6 +196,14 @@ pub(crate) fn to_json(value: &impl Serialize) -> Result<String> {
         .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot encode the response: {e}") })
 }
 
+/// The answer a finished key gives again: its stored value, or its stored failure as [`Error::Replayed`].
+pub(crate) fn replay<T: DeserializeOwned>(status: KeyStatus, response: &str) -> Result<Reply<T>> {
+    match status {
+        KeyStatus::Failed => Err(Error::Replayed(stored(response)?)),
+        _ => Ok(Reply { value: stored(response)?, replayed: true }),
+    }
+}
+
 fn stored<T: DeserializeOwned>(response: &str) -> Result<T> {
     serde_json::from_str(response)
         .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot read a stored response: {e}") })
@@ -233,8 +250,7 @@ pub(crate) async fn execute<L: KeyLedger, C: Command>(
     let fingerprint = fingerprint(command.name(), &command.arguments())?;
     let fence = match ledger.claim(&scope, &fingerprint).await? {
         Claim::Held { fence } => fence,
-        Claim::Finished { status: KeyStatus::Failed, response } => return Err(Error::Replayed(stored(&response)?)),
-        Claim::Finished { response, .. } => return Ok(Reply { value: stored(&response)?, replayed: true }),
+        Claim::Finished { status, response } => return replay(status, &response),
     };
     crate::fault::pause("after-claim").await;
     let held = Held { scope, fence };

@@ -45,6 +45,10 @@ impl KeyLedger for PgStore {
 
     async fn apply<C: Command>(&self, command: &Arc<C>, held: Option<&Held>) -> Result<C::Output> {
         self.retried(C::exhausted, || async {
+            if held.is_none() && command.postgres_autocommit() {
+                let mut conn = self.pool().acquire().await.db()?;
+                return command.apply_postgres(&mut conn).await;
+            }
             let mut tx = self.pool().begin().await.db()?;
             if let Some(held) = held
                 && !confirm(&mut tx, held).await?
@@ -70,7 +74,8 @@ impl KeyLedger for PgStore {
     }
 
     async fn release(&self, held: &Held) -> Result<()> {
-        release(self.pool(), held).await
+        let mut conn = self.pool().acquire().await.db()?;
+        release(&mut conn, held).await
     }
 }
 
@@ -127,9 +132,22 @@ async fn claim(
     // effect's own (synchronous) commit comes later in the WAL, so flushing it flushes the claim too.
     // Both statements go in one round trip.
     let mut tx = pool.begin_with("BEGIN; SET LOCAL synchronous_commit TO OFF").await.db()?;
-    let inserted = insert_claim(&mut tx, scope, fingerprint, 1, policy, now).await?;
+    let claim = claim_in(&mut tx, scope, fingerprint, policy, now).await?;
+    tx.commit().await.db()?;
+    Ok(claim)
+}
+
+/// Step 1 inside the caller's transaction (a batch claims all its keys first, in its own): the key row
+/// inserted or judged, and locked until that transaction ends.
+pub(crate) async fn claim_in(
+    tx: &mut PgConnection,
+    scope: &Scope,
+    fingerprint: &str,
+    policy: KeyPolicy,
+    now: DateTime<Utc>,
+) -> Result<Claim> {
+    let inserted = insert_claim(&mut *tx, scope, fingerprint, 1, policy, now).await?;
     if inserted {
-        tx.commit().await.db()?;
         return Ok(Claim::Held { fence: 1 });
     }
     type Row = (String, String, i64, Option<DateTime<Utc>>, DateTime<Utc>, Option<String>);
@@ -183,11 +201,10 @@ async fn claim(
                 .execute(&mut *tx)
                 .await
                 .db()?;
-            insert_claim(&mut tx, scope, fingerprint, existing.fence + 1, policy, now).await?;
+            insert_claim(&mut *tx, scope, fingerprint, existing.fence + 1, policy, now).await?;
             Claim::Held { fence: existing.fence + 1 }
         }
     };
-    tx.commit().await.db()?;
     Ok(claim)
 }
 
@@ -208,7 +225,7 @@ async fn confirm(conn: &mut PgConnection, held: &Held) -> Result<bool> {
 }
 
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
-async fn finish(
+pub(crate) async fn finish(
     conn: &mut PgConnection,
     held: &Held,
     status: KeyStatus,
@@ -234,14 +251,14 @@ async fn finish(
 }
 
 /// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
-async fn release(pool: &PgPool, held: &Held) -> Result<()> {
+pub(crate) async fn release(conn: &mut PgConnection, held: &Held) -> Result<()> {
     keyed!(
         query,
         format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = $5 AND status = 'in_flight'"),
         held.scope
     )
     .bind(held.fence)
-    .execute(pool)
+    .execute(conn)
     .await
     .db()?;
     Ok(())

@@ -114,7 +114,7 @@ fn insert_claim(
     Ok(inserted == 1)
 }
 
-fn claim(
+pub(crate) fn claim(
     tx: &Transaction<'_>,
     scope: &Scope,
     fingerprint: &str,
@@ -194,7 +194,13 @@ fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
 }
 
 /// Marks the key finished with `response`, if `held.fence` is still the key's; returns whether it was.
-fn finish(tx: &Transaction<'_>, held: &Held, status: KeyStatus, response: &str, now: DateTime<Utc>) -> Result<bool> {
+pub(crate) fn finish(
+    tx: &Transaction<'_>,
+    held: &Held,
+    status: KeyStatus,
+    response: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let [tenant, user, command, key] = key_params(&held.scope);
     let updated = tx
         .execute(
@@ -209,7 +215,7 @@ fn finish(tx: &Transaction<'_>, held: &Held, status: KeyStatus, response: &str, 
 }
 
 /// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
-fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
+pub(crate) fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
     let [tenant, user, command, key] = key_params(&held.scope);
     tx.execute(
         &format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),

@@ -29,7 +29,7 @@ use ledgerdesk_types::{InvoiceTotals, IssuedInvoice, Reply, ResetPolicy};
 
 use crate::db::forward_to_any_store;
 use crate::error::{CreditError, Error, Result};
-use crate::format::{NumberFormat, period_of};
+use crate::format::{AroundSeq, NumberFormat, period_of};
 use crate::idempotency::Command;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::validate::{validate_code, validate_date, validate_user};
@@ -238,6 +238,11 @@ impl SeriesContext {
 
     /// The number at `seq` for an invoice dated `date`, printed with the template valid on that date.
     pub fn number(&self, date: NaiveDate, seq: i64) -> Result<String> {
+        Ok(self.number_around(date)?.render(seq))
+    }
+
+    /// The number of an invoice dated `date` but for its position.
+    pub fn number_around(&self, date: NaiveDate) -> Result<AroundSeq> {
         let template = self
             .templates
             .iter()
@@ -248,7 +253,7 @@ impl SeriesContext {
                 backend: "ledgerdesk",
                 detail: format!("series {} has no template for {date}", self.series_code),
             })?;
-        Ok(NumberFormat::parse(template, self.reset)?.render(date, seq, &self.tenant_code, &self.series_code))
+        Ok(NumberFormat::parse(template, self.reset)?.around_seq(date, &self.tenant_code, &self.series_code))
     }
 
     /// The error for a number that exists already, held by series `holder`.
@@ -470,5 +475,11 @@ impl Command for Draft {
         conn: &mut sqlx::PgConnection,
     ) -> impl std::future::Future<Output = Result<IssuedInvoice>> + Send {
         postgres::issue(conn, self)
+    }
+
+    fn postgres_autocommit(&self) -> bool {
+        // Its writes are one statement (see `postgres::issue`), except into a reservation, whose checks
+        // take statements of their own under the series lock.
+        self.request.reserved.is_none() && self.credit.is_none()
     }
 }

@@ -13,6 +13,7 @@ use super::{
 use crate::db::postgres::PgResultExt;
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
+use crate::format::AroundSeq;
 use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::trail::postgres::append_ctes;
@@ -116,42 +117,6 @@ async fn customer_id(conn: &mut PgConnection, series: &SeriesContext, code: &str
         .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
 }
 
-/// Moves the series' last issue date to `date` (refusing an earlier one) and takes the next position of
-/// `period`, in one statement: the series row lock, then the counter row lock, one round trip.
-async fn claim_next_position(
-    conn: &mut PgConnection,
-    series: &SeriesContext,
-    date: NaiveDate,
-    period: &str,
-) -> Result<i64> {
-    let seq: Option<i64> = sqlx::query_scalar(
-        "WITH claimed AS (
-             UPDATE invoice_series SET last_issue_date = $2
-              WHERE id = $1 AND (last_issue_date IS NULL OR last_issue_date <= $2)
-             RETURNING id, tenant_id
-         )
-         INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
-         SELECT tenant_id, id, $3, 2 FROM claimed
-         ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + 1
-         RETURNING next_value - 1",
-    )
-    .bind(series.series_id)
-    .bind(date)
-    .bind(period)
-    .fetch_optional(&mut *conn)
-    .await
-    .db()?;
-    if let Some(seq) = seq {
-        return Ok(seq);
-    }
-    let last: NaiveDate = sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
-        .bind(series.series_id)
-        .fetch_one(conn)
-        .await
-        .db()?;
-    Err(series.out_of_order(date, last))
-}
-
 /// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
 /// returns the first.
 async fn take_positions(conn: &mut PgConnection, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
@@ -223,6 +188,20 @@ async fn take_reserved(
     Ok(slot.seq)
 }
 
+/// Where the invoice's position comes from, as the first CTE of the issuing statement (`position (seq)`).
+enum Position {
+    /// The next one off the counter: the series row (refusing a date before its last issue) then the
+    /// counter row, locked inside the statement.
+    Next,
+    /// A reserved one, checked already under the series lock.
+    Reserved(i64),
+}
+
+/// Issues an invoice. Unreserved, its every write is one statement: the series and counter rows are
+/// locked inside it, and (run outside a transaction, see [`Command::postgres_autocommit`]) released at its
+/// own commit, with no round trip to the client in between.
+///
+/// [`Command::postgres_autocommit`]: crate::idempotency::Command::postgres_autocommit
 pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<IssuedInvoice> {
     let request = &draft.request;
     let series = load_series(&mut *conn, &request.tenant, &request.series).await?;
@@ -234,33 +213,124 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
     series.admit(date)?;
     draft.admit_kind(&series, date)?;
     let period = series.period(date);
-
-    // Locks from here on: series row, then counter row, both held until commit, which comes after the
-    // invoice statement (and, with an idempotency key, the statement storing its answer).
-    let seq = match request.reserved {
-        None => claim_next_position(&mut *conn, &series, date, &period).await?,
-        Some(slot) => take_reserved(&mut *conn, &series, slot, date).await?,
+    let position = match request.reserved {
+        None => Position::Next,
+        // Locks from here on: series row, then counter row, both held until commit.
+        Some(slot) => Position::Reserved(take_reserved(&mut *conn, &series, slot, date).await?),
     };
-    let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
-    let totals = &draft.totals;
-    // The invoice, all its lines, its outbox event with one message per endpoint that wants it, and its
-    // audit entry (the tenant's chain head, locked until commit), in one statement: the last round trip
-    // before commit.
-    let event = draft.event(&series, &placement);
-    let entry = draft.audit_entry(&series, &placement);
+    let around = series.number_around(date)?;
+    let placement = Placement { number: String::new(), date, period, seq: 0, created_at: now() };
+    match write_invoice(conn, draft, &series, customer, &placement, &around, &position).await? {
+        Written::Issued { seq, number, id } => Ok(draft.issued(series, Placement { seq, number, ..placement }, id)),
+        Written::OutOfOrder => {
+            let last: NaiveDate = sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1")
+                .bind(series.series_id)
+                .fetch_one(conn)
+                .await
+                .db()?;
+            Err(series.out_of_order(date, last))
+        }
+        Written::NumberTaken { seq } => {
+            // Alone, the statement failed whole, so the counter still stands where it stood: its next
+            // position is the one whose number another series printed.
+            let seq = match (seq, position) {
+                (Some(seq), _) | (None, Position::Reserved(seq)) => seq,
+                (None, Position::Next) => next_position(conn, &series, &placement.period).await?,
+            };
+            let number = around.render(seq);
+            Err(series.number_taken(&number, holder_of(conn, &series, &number).await?))
+        }
+    }
+}
+
+/// The unique index a number printed twice in a tenant runs into.
+const NUMBER_UNIQUE: &str = "invoices_tenant_id_number_key";
+
+/// What the issuing statement did.
+enum Written {
+    Issued {
+        seq: i64,
+        number: String,
+        id: i64,
+    },
+    /// Nothing: the series has an issue dated later.
+    OutOfOrder,
+    /// Nothing (or, in a transaction, only the counter moved, at `seq`): another series of the tenant
+    /// printed this number.
+    NumberTaken {
+        seq: Option<i64>,
+    },
+}
+
+/// The counter's next position in `period` (1 before the period's first issue).
+async fn next_position(conn: &mut PgConnection, series: &SeriesContext, period: &str) -> Result<i64> {
+    let next: Option<i64> = sqlx::query_scalar(
+        "SELECT next_value FROM invoice_sequences WHERE tenant_id = $1 AND series_id = $2 AND period = $3",
+    )
+    .bind(series.tenant_id)
+    .bind(series.series_id)
+    .bind(period)
+    .fetch_optional(conn)
+    .await
+    .db()?;
+    Ok(next.unwrap_or(1))
+}
+
+/// The one statement that takes the position, prints the number, and writes the invoice, all its lines,
+/// its outbox event with one message per endpoint that wants it, and its audit entry (the tenant's chain
+/// head, locked until commit), at `placement`'s date, period and time; its position and number are the
+/// statement's to choose.
+///
+/// The event and the audit entry are made in Rust with a random stand-in for the number, which SQL
+/// replaces by the number it prints. A number another series printed already fails the statement whole
+/// when it runs alone (the unique index), so nothing commits; inside a transaction it inserts nothing
+/// instead, so the transaction stays usable to name the holder (and the caller's error rolls it back).
+async fn write_invoice(
+    conn: &mut PgConnection,
+    draft: &Draft,
+    series: &SeriesContext,
+    customer: Option<i64>,
+    placement: &Placement,
+    around: &AroundSeq,
+    position: &Position,
+) -> Result<Written> {
+    let (request, totals) = (&draft.request, &draft.totals);
+    let stand_in = format!("@number-{:032x}@", rand::random::<u128>());
+    let placeholder = Placement { number: stand_in.clone(), ..placement.clone() };
+    let event = draft.event(series, &placeholder);
+    let entry = draft.audit_entry(series, &placeholder);
     let audit = crate::trail::body(&series.tenant_code, placement.created_at, &entry)?;
+    let position_cte = match position {
+        Position::Next => {
+            "claimed AS (
+                 UPDATE invoice_series SET last_issue_date = $7
+                  WHERE id = $2 AND (last_issue_date IS NULL OR last_issue_date <= $7)
+                 RETURNING id, tenant_id
+             ), position AS (
+                 INSERT INTO invoice_sequences AS c (tenant_id, series_id, period, next_value)
+                 SELECT tenant_id, id, $3, 2 FROM claimed
+                 ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = c.next_value + 1
+                 RETURNING next_value - 1 AS seq
+             )"
+        }
+        Position::Reserved(_) => "position AS (SELECT $40::int8 AS seq)",
+    };
     let column =
         |f: fn(&ledgerdesk_types::InvoiceLine) -> rust_decimal::Decimal| totals.lines.iter().map(f).collect::<Vec<_>>();
-    // A number another series printed already inserts nothing (and so no lines), rather than abort the
-    // transaction, so the holder can be named.
-    let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(
-        "WITH invoice AS (
+    let alone = !sqlx::Connection::is_in_transaction(&*conn);
+    let on_taken_number = if alone { "" } else { "ON CONFLICT (tenant_id, number) DO NOTHING" };
+    let sql = format!(
+        "WITH {position_cte}, numbered AS (
+             SELECT seq, $35 || lpad(seq::text, greatest($36, length(seq::text)), '0') || $37 AS number,
+                    $38 || lpad(seq::text, greatest($36, length(seq::text)), '0') || $39 AS number_json
+               FROM position
+         ), invoice AS (
              INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
                                    net_total, tax_total, total, reservation_id, created_by, created_at,
                                    credit_of, credit_reason, credit_status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $31, $32, $34)
-             ON CONFLICT (tenant_id, number) DO NOTHING
-             RETURNING id
+             SELECT $1, $2, $3, seq, number, $6, $7, $8, $9, $10, $11, $12, $13, $14, $31, $32, $34 FROM numbered
+             {on_taken_number}
+             RETURNING id, seq, number
          ), lines AS (
              INSERT INTO invoice_lines (invoice_id, line_no, description, quantity, unit_price, tax_rate,
                                         net_amount, tax_amount, credits_line)
@@ -269,53 +339,77 @@ pub(crate) async fn issue(conn: &mut PgConnection, draft: &Draft) -> Result<Issu
                            $20::numeric[], $21::numeric[], $33::int4[]) AS l
          ), event AS (
              INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at)
-             SELECT $1, $22, $23, $24, $14 FROM invoice RETURNING id
-         ), messages AS ({FAN_OUT}), {AUDIT}
-         SELECT id FROM invoice"
-            .replace("{FAN_OUT}", &fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14))
-            .replace("{AUDIT}", &append_ctes(|n| format!("${n}"), 25)),
-    ))
-    .bind(series.tenant_id)
-    .bind(series.series_id)
-    .bind(&placement.period)
-    .bind(placement.seq)
-    .bind(&placement.number)
-    .bind(customer)
-    .bind(placement.date)
-    .bind(request.currency.code())
-    .bind(totals.net_total)
-    .bind(totals.tax_total)
-    .bind(totals.total)
-    .bind(request.reserved.map(|slot| slot.reservation))
-    .bind(&request.user)
-    .bind(placement.created_at)
-    .bind(totals.lines.iter().map(|l| l.line_no as i32).collect::<Vec<_>>())
-    .bind(totals.lines.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
-    .bind(column(|l| l.quantity))
-    .bind(column(|l| l.unit_price))
-    .bind(column(|l| l.tax_rate))
-    .bind(column(|l| l.net_amount))
-    .bind(column(|l| l.tax_amount))
-    .bind(&event.uid)
-    .bind(event.event_type)
-    .bind(&event.payload)
-    .bind(series.tenant_id)
-    .bind(placement.created_at)
-    .bind(&entry.actor)
-    .bind(entry.action)
-    .bind(&entry.subject)
-    .bind(audit)
-    .bind(draft.credit.as_ref().map(|credit| credit.invoice_id))
-    .bind(draft.credit.as_ref().map(|credit| credit.reason.clone()))
-    .bind(totals.lines.iter().map(|l| l.credits_line.map(|n| n as i32)).collect::<Vec<_>>())
-    .bind(draft.credit_status().as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .db()?;
-    let Some(id) = id else {
-        return Err(series.number_taken(&placement.number, holder_of(conn, &series, &placement.number).await?));
+             SELECT $1, $22, $23, replace($24, $5, number_json), $14 FROM invoice, numbered RETURNING id
+         ), messages AS ({fan_out}), {audit}
+         SELECT n.seq, n.number, invoice.id FROM numbered n LEFT JOIN invoice ON true",
+        fan_out = fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14),
+        // The head moves only if the invoice was written: a refused issue changes nothing.
+        audit = append_ctes([
+            "(SELECT $25::int8 FROM invoice)",
+            "$26",
+            "$27",
+            "$28",
+            "replace($29, $5, (SELECT number FROM numbered))",
+            "replace($30, $5, (SELECT number_json FROM numbered))",
+        ]),
+    );
+    let json_inner = |text: &str| {
+        let quoted = serde_json::Value::String(text.to_owned()).to_string();
+        quoted[1..quoted.len() - 1].to_owned()
     };
-    Ok(draft.issued(series, placement, id))
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(series.tenant_id)
+        .bind(series.series_id)
+        .bind(&placement.period)
+        .bind(0_i64) // $4: unused, the position comes from the `position` CTE.
+        .bind(&stand_in)
+        .bind(customer)
+        .bind(placement.date)
+        .bind(request.currency.code())
+        .bind(totals.net_total)
+        .bind(totals.tax_total)
+        .bind(totals.total)
+        .bind(request.reserved.map(|slot| slot.reservation))
+        .bind(&request.user)
+        .bind(placement.created_at)
+        .bind(totals.lines.iter().map(|l| l.line_no as i32).collect::<Vec<_>>())
+        .bind(totals.lines.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
+        .bind(column(|l| l.quantity))
+        .bind(column(|l| l.unit_price))
+        .bind(column(|l| l.tax_rate))
+        .bind(column(|l| l.net_amount))
+        .bind(column(|l| l.tax_amount))
+        .bind(&event.uid)
+        .bind(event.event_type)
+        .bind(&event.payload)
+        .bind(series.tenant_id)
+        .bind(placement.created_at)
+        .bind(&entry.actor)
+        .bind(entry.action)
+        .bind(&entry.subject)
+        .bind(audit)
+        .bind(draft.credit.as_ref().map(|credit| credit.invoice_id))
+        .bind(draft.credit.as_ref().map(|credit| credit.reason.clone()))
+        .bind(totals.lines.iter().map(|l| l.credits_line.map(|n| n as i32)).collect::<Vec<_>>())
+        .bind(draft.credit_status().as_str())
+        .bind(&around.before)
+        .bind(around.width as i32)
+        .bind(&around.after)
+        .bind(json_inner(&around.before))
+        .bind(json_inner(&around.after))
+        .bind(match position {
+            Position::Next => 0,
+            Position::Reserved(seq) => *seq,
+        });
+    match query.fetch_optional(conn).await {
+        Ok(Some((seq, number, Some(id)))) => Ok(Written::Issued { seq, number, id }),
+        Ok(Some((seq, _, None))) => Ok(Written::NumberTaken { seq: Some(seq) }),
+        Ok(None) => Ok(Written::OutOfOrder),
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some(NUMBER_UNIQUE) => {
+            Ok(Written::NumberTaken { seq: None })
+        }
+        Err(e) => Err(crate::db::postgres::map_err(e)),
+    }
 }
 
 async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation> {

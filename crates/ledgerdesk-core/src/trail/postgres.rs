@@ -90,10 +90,10 @@ async fn walk(conn: &mut PgConnection, tenant_id: i64, mut visit: impl FnMut(&St
     }
 }
 
-/// The append statement: `{1}` tenant id, `{2}` at, `{3}` actor, `{4}` action, `{5}` subject, `{6}` body.
-/// Also used inside larger statements (an invoice issue) as two CTEs, `audit_head` and `audit_entry`.
-pub(crate) fn append_ctes(p: fn(usize) -> String, first: usize) -> String {
-    let [tenant, at, actor, action, subject, body] = std::array::from_fn(|i| p(first + i));
+/// The append statement's two CTEs, `audit_head` and `audit_entry`, from SQL expressions for the tenant
+/// id, at, actor, action, subject and body, in that order; also used inside larger statements (an invoice
+/// issue, whose subject and body are computed in SQL).
+pub(crate) fn append_ctes([tenant, at, actor, action, subject, body]: [&str; 6]) -> String {
     format!(
         "audit_head AS (
              UPDATE audit_heads SET prev_hash = hash, seq = seq + 1,
@@ -118,7 +118,7 @@ pub(crate) async fn append(
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let body = body(tenant, at, entry)?;
-    let sql = format!("WITH {} SELECT seq FROM audit_entry", append_ctes(placeholder, 1));
+    let sql = format!("WITH {} SELECT seq FROM audit_entry", append_ctes(["$1", "$2", "$3", "$4", "$5", "$6"]));
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(tenant_id)
         .bind(at)
