@@ -284,6 +284,45 @@ pub enum InvoiceCommand {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Issue one invoice per record of a CSV or JSON Lines file, in chunks of one transaction each.
+    ///
+    /// JSON Lines (.jsonl): one object per line, {"ref":"sub-1","customer":"C1","date":"2026-11-30",
+    /// "currency":"EUR","key":"…","lines":[{"description":"…","quantity":"1","unit_price":"120.00",
+    /// "tax_rate":"21"}]}; only "lines" is required, amounts are strings. CSV (.csv): a header with the
+    /// columns ref,customer,date,currency,description,quantity,unit_price,tax_rate (and optionally key);
+    /// one row per invoice line, consecutive rows with one ref are one invoice. An empty date is today in
+    /// the tenant's time zone; an empty currency is --currency.
+    ///
+    /// Each invoice's idempotency key is the record's own, or batch:BATCH_ID:REF: the same file run again
+    /// (within a day) replays what it issued and issues only the rest, so a killed or cancelled run is
+    /// simply run again. A bad record is reported with its line and stops nothing. Exit 4 when some
+    /// records failed.
+    IssueBatch {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        series: String,
+        /// The file: .csv, .jsonl or .ndjson.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Currency of records that name none.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Invoices per transaction (1 to 2000).
+        #[arg(long, default_value_t = 500)]
+        chunk: usize,
+        /// The batch's name in its keys [default: the file's SHA-256, first 16 digits]. Give the earlier
+        /// run's id to finish a file you have edited since: records issued already are replayed (or, if
+        /// their content changed, refused with idempotency_key_reused), the rest issued.
+        #[arg(long)]
+        batch_id: Option<String>,
+        /// Read and check the file only (its form: columns, amounts, dates, currencies); issue nothing.
+        /// What only the database can check (customers, the series' dates) is checked when issuing.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        user: UserArg,
+    },
     /// Credit an invoice, in full (--all) or in part (--line N:QUANTITY … or --amount RATE:NET …), with a
     /// credit note in a corrective series.
     Credit {
@@ -803,6 +842,18 @@ pub enum BenchCommand {
         /// Invoices to issue (and raw increments to make).
         #[arg(long, default_value_t = 1000)]
         count: u32,
+    },
+    /// N invoices issued one by one (each keyed, its own transaction: the baseline) against the same N in
+    /// batches of --chunk (one transaction each, as `invoice issue-batch` does), in the same run.
+    ///
+    /// Writes fresh BENCHONE… and BENCHMANY… tenants into the database: point it at a scratch database.
+    Batch {
+        /// Invoices per phase.
+        #[arg(long, default_value_t = 10_000)]
+        count: u32,
+        /// Invoices per batch.
+        #[arg(long, default_value_t = 500)]
+        chunk: u32,
     },
     /// Cost of an idempotency key: issuing with a fresh key and replaying a finished one, against issuing
     /// without a key (the raw baseline), in the same run.

@@ -41,7 +41,7 @@ impl From<Error> for Failure {
 pub type Outcome = Result<(), Failure>;
 
 /// Whether messages should be Turkish (`LEDGERDESK_LANG=tr`).
-fn turkish() -> bool {
+pub(crate) fn turkish() -> bool {
     std::env::var("LEDGERDESK_LANG").is_ok_and(|lang| lang.to_ascii_lowercase().starts_with("tr"))
 }
 

@@ -1,4 +1,4 @@
-//! `invoice issue`, `invoice credit`, `invoice list`, `invoice show`.
+//! `invoice issue`, `invoice credit`, `invoice list`, `invoice show` (`invoice issue-batch` is in `batch.rs`).
 
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, CreditInvoice, Error, IssueInvoice, ReservedSlot, Result};
@@ -216,6 +216,19 @@ pub async fn run(cli: &Cli, open: impl Future<Output = Result<AnyStore>>, comman
                     None => format!("invoice {} issued", reply.value.number),
                 },
             )
+        }
+        InvoiceCommand::IssueBatch { tenant, series, from, currency, chunk, batch_id, check, user: who } => {
+            let args = super::batch::BatchArgs {
+                tenant,
+                series,
+                from,
+                currency: parse_currency(currency)?,
+                chunk: *chunk,
+                batch_id: batch_id.as_deref(),
+                check: *check,
+                user: user(who),
+            };
+            super::batch::run(cli.json, open, args).await
         }
         InvoiceCommand::Credit { tenant, invoice, series, reason, date, lines, amounts, all, user: who, key } => {
             let scope = if *all {

@@ -1,6 +1,7 @@
 //! Runs a parsed command line against a store.
 
 mod audit;
+mod batch;
 mod bench;
 mod catalog;
 mod document;

@@ -18,18 +18,21 @@
 //! One commit for hundreds of invoices instead of one each, and the series' counter row locked once per
 //! batch: the cost of durability and of the lock is shared.
 
+pub mod file;
 pub mod postgres;
 pub mod sqlite;
 
+use std::collections::HashMap;
 use std::future::Future;
 
+use chrono::NaiveDate;
 use ledgerdesk_types::{IssuedInvoice, Localized, Reply};
 
 use crate::db::forward_to_any_store;
 use crate::error::{Error, Result};
 use crate::idempotency::{Command, Held, Scope, fingerprint, to_json, validate_key};
 use crate::model::IssueInvoice;
-use crate::numbering::Draft;
+use crate::numbering::{Draft, SeriesContext};
 
 /// One invoice of a batch, with its idempotency key if it has one.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +143,58 @@ pub(crate) enum KeyTurn {
     Held(Held),
     /// Decided already (replayed, or refused: in use, reused with other arguments).
     Decided(BatchOutcome),
+}
+
+/// The checks of a single issue, for a run of invoices of one series issued together: each is admitted
+/// (its customer exists, its date is within the books and follows the one before it) in the run's
+/// order, under the series lock, and the positions it needs are counted per period.
+pub(crate) struct RunCheck<'a> {
+    series: &'a SeriesContext,
+    last: Option<NaiveDate>,
+    periods: Vec<(String, i64)>,
+}
+
+impl<'a> RunCheck<'a> {
+    /// A run of `series`, whose last issue is dated `last`.
+    pub fn new(series: &'a SeriesContext, last: Option<NaiveDate>) -> Self {
+        RunCheck { series, last, periods: Vec::new() }
+    }
+
+    /// Admits the run's next invoice; returns its customer's id and its date.
+    pub fn admit(&mut self, draft: &Draft, customers: &HashMap<String, i64>) -> Result<(Option<i64>, NaiveDate)> {
+        let (series, request) = (self.series, &draft.request);
+        let customer = match &request.customer {
+            Some(code) => Some(*customers.get(code).ok_or_else(|| Error::CustomerNotFound {
+                tenant: series.tenant_code.clone(),
+                customer: code.clone(),
+            })?),
+            None => None,
+        };
+        let date = series.issue_date(request.issue_date)?;
+        series.admit(date)?;
+        draft.admit_kind(series, date)?;
+        if let Some(last) = self.last.filter(|last| date < *last) {
+            return Err(series.out_of_order(date, last));
+        }
+        self.last = Some(date);
+        // Dates only rise along the run, so each period's invoices are consecutive.
+        let period = series.period(date);
+        match self.periods.last_mut() {
+            Some((open, count)) if *open == period => *count += 1,
+            _ => self.periods.push((period, 1)),
+        }
+        Ok((customer, date))
+    }
+
+    /// Positions to take per period, in the run's order.
+    pub fn periods(&self) -> Vec<(String, i64)> {
+        self.periods.clone()
+    }
+
+    /// The date of the run's last admitted invoice (or the series' last issue date).
+    pub fn last(&self) -> Option<NaiveDate> {
+        self.last
+    }
 }
 
 /// What to store as a key's answer after its item failed: `Some(body)` for a failure the data decided,

@@ -51,6 +51,40 @@ pub(crate) fn map_err(e: rusqlite::Error) -> Error {
     Error::Storage { backend: "sqlite", detail: e.to_string() }
 }
 
+/// `query_row` and `execute` through the connection's statement cache: the hot paths (an issue, its
+/// audit entry, its outbox event, its key) run the same few statements over and over, and preparing
+/// them anew each time was a large part of an issue's cost.
+pub(crate) trait Cached {
+    /// [`Connection::query_row`], with the statement prepared once per connection.
+    fn cached_row<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T>;
+
+    /// [`Connection::execute`], with the statement prepared once per connection.
+    fn cached_execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+}
+
+impl Cached for Connection {
+    fn cached_row<T, P: rusqlite::Params, F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    fn cached_execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+}
+
+/// Statements each connection keeps prepared (rusqlite's default is 16, fewer than one issue runs).
+const STATEMENT_CACHE: usize = 128;
+
 /// `?`-friendly conversion of rusqlite results.
 pub(crate) trait SqliteResultExt<T> {
     /// Maps the error with [`map_err`].
@@ -176,6 +210,7 @@ fn open_connection(path: &Path, options: &StoreOptions, access: Access) -> Resul
         ),
     }
     .map_err(unavailable)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.busy_timeout(options.lock_timeout).map_err(unavailable)?;
     if access != Access::ReadWrite {
         return Ok(conn);

@@ -59,6 +59,7 @@ impl Error {
             || matches!(
                 self,
                 Error::InvalidInput { .. }
+                    | Error::BatchRecordInvalid { .. }
                     | Error::Line(_)
                     | Error::TenantNotFound(_)
                     | Error::SeriesNotFound { .. }

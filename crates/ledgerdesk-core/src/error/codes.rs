@@ -38,6 +38,7 @@ impl Localized for Error {
             Error::MigrationChecksumMismatch { .. } => "migration_checksum_mismatch",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::BatchRecordInvalid { .. } => "batch_record_invalid",
             Error::Line(e) => e.code(),
             Error::SeriesFormatInvalid { .. } => "series_format_invalid",
             Error::TenantNotFound(_) => "tenant_not_found",
@@ -78,6 +79,7 @@ impl Localized for Error {
     fn details(&self) -> Option<String> {
         match self {
             Error::InvalidInput { field, .. } => Some((*field).to_owned()),
+            Error::BatchRecordInvalid { line, .. } => Some(line.to_string()),
             Error::Line(e) => e.details(),
             Error::Replayed(body) => body.details.clone(),
             // The license as it is now, so the UI can show what changed.

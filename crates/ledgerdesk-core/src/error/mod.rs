@@ -103,6 +103,16 @@ pub enum Error {
         /// Why, in Turkish.
         reason_tr: String,
     },
+    /// A record of a batch file cannot be read as an invoice; the rest of the file still can.
+    #[error("line {line}: {reason}")]
+    BatchRecordInvalid {
+        /// The file's line the record starts on, from 1.
+        line: u64,
+        /// Why, in English.
+        reason: String,
+        /// Why, in Turkish.
+        reason_tr: String,
+    },
     /// The invoice lines are not valid.
     #[error(transparent)]
     Line(#[from] LineError),

@@ -97,6 +97,7 @@ pub(super) fn message(error: &Error) -> String {
             "Veritabanının şema sürümü {found}, bu programın bildiğinden ({known}) yeni; Ledgerdesk'i güncelleyin"
         ),
         Error::InvalidInput { field, reason_tr, .. } => format!("Geçersiz {field}: {reason_tr}"),
+        Error::BatchRecordInvalid { line, reason_tr, .. } => format!("Satır {line}: {reason_tr}"),
         Error::Line(e) => e.message_tr(),
         Error::SeriesFormatInvalid { format, reason_tr, .. } => {
             format!("Geçersiz seri biçimi {format:?}: {reason_tr}")

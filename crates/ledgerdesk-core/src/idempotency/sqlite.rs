@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction};
 use super::{
     Claim, Command, Existing, Held, KeyLedger, Keys, RECORD_COLUMNS, Scope, Step, decide, list_sql, status, to_json,
 };
-use crate::db::sqlite::{SqliteResultExt, bind_all};
+use crate::db::sqlite::{Cached, SqliteResultExt, bind_all};
 use crate::db::{KeyPolicy, SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::fault;
@@ -93,7 +93,7 @@ fn insert_claim(
 ) -> Result<bool> {
     let [tenant, user, command, key] = key_params(scope);
     let inserted = tx
-        .execute(
+        .cached_execute(
             "INSERT INTO idempotency_keys (tenant, user_id, command, key, fingerprint, status, fence, created_at,
                                            locked_until, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', ?6, ?7, ?8, ?9)
@@ -125,7 +125,7 @@ pub(crate) fn claim(
         return Ok(Claim::Held { fence: 1 });
     }
     let existing = tx
-        .query_row(
+        .cached_row(
             &format!(
                 "SELECT fingerprint, status, fence, locked_until, expires_at, response
                    FROM idempotency_keys WHERE {WHERE_KEY}"
@@ -155,7 +155,7 @@ pub(crate) fn claim(
     let [tenant, user, command, key] = key_params(scope);
     match decide(&existing, fingerprint, &scope.command, now)? {
         Step::Replay => {
-            tx.execute(
+            tx.cached_execute(
                 &format!("UPDATE idempotency_keys SET replays = replays + 1, last_replayed_at = ?5 WHERE {WHERE_KEY}"),
                 rusqlite::params![tenant, user, command, key, now],
             )
@@ -163,7 +163,7 @@ pub(crate) fn claim(
             Ok(Claim::Finished { status: existing.status, response: existing.response.unwrap_or_default() })
         }
         Step::TakeOver => {
-            tx.execute(
+            tx.cached_execute(
                 &format!("UPDATE idempotency_keys SET fence = fence + 1, locked_until = ?5 WHERE {WHERE_KEY}"),
                 rusqlite::params![tenant, user, command, key, policy.lease_until(now)],
             )
@@ -172,7 +172,7 @@ pub(crate) fn claim(
         }
         Step::Renew => {
             // The fence keeps counting, so a holder of the expired claim can never match the new one.
-            tx.execute(&format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope)).db()?;
+            tx.cached_execute(&format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope)).db()?;
             insert_claim(tx, scope, fingerprint, existing.fence + 1, policy, now)?;
             Ok(Claim::Held { fence: existing.fence + 1 })
         }
@@ -183,7 +183,7 @@ pub(crate) fn claim(
 /// transaction, so a holder whose key was taken over does nothing at all.
 fn confirm(tx: &Transaction<'_>, held: &Held) -> Result<bool> {
     let [tenant, user, command, key] = key_params(&held.scope);
-    tx.query_row(
+    tx.cached_row(
         &format!("SELECT 1 FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
         rusqlite::params![tenant, user, command, key, held.fence],
         |_| Ok(()),
@@ -203,7 +203,7 @@ pub(crate) fn finish(
 ) -> Result<bool> {
     let [tenant, user, command, key] = key_params(&held.scope);
     let updated = tx
-        .execute(
+        .cached_execute(
             &format!(
                 "UPDATE idempotency_keys SET status = ?5, response = ?6, completed_at = ?7, locked_until = NULL
                   WHERE {WHERE_KEY} AND fence = ?8 AND status = 'in_flight'"
@@ -217,7 +217,7 @@ pub(crate) fn finish(
 /// Deletes the claim, if `held.fence` is still the key's and it is still in flight.
 pub(crate) fn release(tx: &Transaction<'_>, held: &Held) -> Result<()> {
     let [tenant, user, command, key] = key_params(&held.scope);
-    tx.execute(
+    tx.cached_execute(
         &format!("DELETE FROM idempotency_keys WHERE {WHERE_KEY} AND fence = ?5 AND status = 'in_flight'"),
         rusqlite::params![tenant, user, command, key, held.fence],
     )
@@ -264,17 +264,21 @@ fn list(
 }
 
 fn get(tx: &Transaction<'_>, scope: &Scope) -> Result<Option<IdempotencyRecord>> {
-    tx.query_row(&format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"), key_params(scope), record)
-        .optional()
-        .db()?
-        .map(with_status)
-        .transpose()
+    tx.cached_row(
+        &format!("SELECT {RECORD_COLUMNS} FROM idempotency_keys WHERE {WHERE_KEY}"),
+        key_params(scope),
+        record,
+    )
+    .optional()
+    .db()?
+    .map(with_status)
+    .transpose()
 }
 
 /// Deletes up to `batch` expired records whose lease (if any) has run out; returns how many.
 fn purge_batch(tx: &Transaction<'_>, now: DateTime<Utc>, batch: u32) -> Result<u64> {
     let deleted = tx
-        .execute(
+        .cached_execute(
             "DELETE FROM idempotency_keys WHERE rowid IN (
                  SELECT rowid FROM idempotency_keys
                   WHERE expires_at <= ?1 AND (locked_until IS NULL OR locked_until <= ?1) LIMIT ?2)",

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "invoice_documents",
         sql: include_str!("../../../../migrations/postgres/0007_invoice_documents.sql"),
     },
+    Migration {
+        version: 8,
+        name: "batch_audit",
+        sql: include_str!("../../../../migrations/postgres/0008_batch_audit.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

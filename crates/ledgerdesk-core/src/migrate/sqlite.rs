@@ -127,6 +127,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "invoice_documents",
         sql: include_str!("../../../../migrations/sqlite/0007_invoice_documents.sql"),
     },
+    Migration {
+        version: 8,
+        name: "batch_audit",
+        sql: include_str!("../../../../migrations/sqlite/0008_batch_audit.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

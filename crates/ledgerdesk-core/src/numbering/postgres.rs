@@ -342,7 +342,7 @@ async fn write_invoice(
              SELECT $1, $22, $23, replace($24, $5, number_json), $14 FROM invoice, numbered RETURNING id
          ), messages AS ({fan_out}), {audit}
          SELECT n.seq, n.number, invoice.id FROM numbered n LEFT JOIN invoice ON true",
-        fan_out = fan_out_sql(|n| format!("${n}"), 1, 22, 23, 14),
+        fan_out = fan_out_sql(["$1", "$22", "$23", "$14"]),
         // The head moves only if the invoice was written: a refused issue changes nothing.
         audit = append_ctes([
             "(SELECT $25::int8 FROM invoice)",

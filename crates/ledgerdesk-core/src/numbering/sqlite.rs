@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction};
 use super::{
     Draft, Neighbours, Numbering, Placement, ReservationRow, SeriesContext, validate_reservation, void_reason,
 };
-use crate::db::sqlite::SqliteResultExt;
+use crate::db::sqlite::{Cached, SqliteResultExt};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
@@ -57,7 +57,7 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
         Option<bool>,
     );
     let row: Row = tx
-        .query_row(
+        .cached_row(
             "SELECT t.id, t.time_zone, t.books_open_from, t.future_days_allowed,
                     s.id, s.reset_policy, s.retired_at IS NOT NULL, s.last_issue_date,
                     (SELECT group_concat(valid_from || ' ' || format, char(10))
@@ -119,7 +119,7 @@ pub(crate) fn load_series(tx: &Transaction<'_>, tenant: &str, series: &str) -> R
 
 /// The series that holds `number` already.
 fn holder_of(tx: &Transaction<'_>, series: &SeriesContext, number: &str) -> Result<String> {
-    tx.query_row(
+    tx.cached_row(
         "SELECT s.code FROM invoices i JOIN invoice_series s ON s.id = i.series_id
           WHERE i.tenant_id = ?1 AND i.number = ?2",
         (series.tenant_id, number),
@@ -129,7 +129,7 @@ fn holder_of(tx: &Transaction<'_>, series: &SeriesContext, number: &str) -> Resu
 }
 
 fn customer_id(tx: &Transaction<'_>, series: &SeriesContext, code: &str) -> Result<i64> {
-    tx.query_row("SELECT id FROM customers WHERE tenant_id = ?1 AND code = ?2", (series.tenant_id, code), |r| r.get(0))
+    tx.cached_row("SELECT id FROM customers WHERE tenant_id = ?1 AND code = ?2", (series.tenant_id, code), |r| r.get(0))
         .optional()
         .db()?
         .ok_or_else(|| Error::CustomerNotFound { tenant: series.tenant_code.clone(), customer: code.to_owned() })
@@ -138,7 +138,7 @@ fn customer_id(tx: &Transaction<'_>, series: &SeriesContext, code: &str) -> Resu
 /// Moves the series' last issue date to `date`, refusing an earlier date.
 fn claim_date(tx: &Transaction<'_>, series: &SeriesContext, date: NaiveDate) -> Result<()> {
     let moved = tx
-        .execute(
+        .cached_execute(
             "UPDATE invoice_series SET last_issue_date = ?2
               WHERE id = ?1 AND (last_issue_date IS NULL OR last_issue_date <= ?2)",
             (series.series_id, date),
@@ -148,7 +148,7 @@ fn claim_date(tx: &Transaction<'_>, series: &SeriesContext, date: NaiveDate) -> 
         return Ok(());
     }
     let last: NaiveDate = tx
-        .query_row("SELECT last_issue_date FROM invoice_series WHERE id = ?1", [series.series_id], |r| r.get(0))
+        .cached_row("SELECT last_issue_date FROM invoice_series WHERE id = ?1", [series.series_id], |r| r.get(0))
         .db()?;
     Err(series.out_of_order(date, last))
 }
@@ -156,7 +156,7 @@ fn claim_date(tx: &Transaction<'_>, series: &SeriesContext, date: NaiveDate) -> 
 /// Takes `count` consecutive positions off the counter (creating the period's row on first use) and
 /// returns the first.
 fn take_positions(tx: &Transaction<'_>, series: &SeriesContext, period: &str, count: i64) -> Result<i64> {
-    tx.query_row(
+    tx.cached_row(
         "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value) VALUES (?1, ?2, ?3, 1 + ?4)
          ON CONFLICT (tenant_id, series_id, period) DO UPDATE SET next_value = next_value + ?4
          RETURNING next_value - ?4",
@@ -167,7 +167,7 @@ fn take_positions(tx: &Transaction<'_>, series: &SeriesContext, period: &str, co
 }
 
 fn load_reservation(tx: &Transaction<'_>, tenant_id: i64, id: i64) -> Result<ReservationRow> {
-    tx.query_row(
+    tx.cached_row(
         "SELECT id, series_id, period, reserved_on, first_seq, last_seq, released_at IS NOT NULL
            FROM number_reservations WHERE id = ?1 AND tenant_id = ?2",
         (id, tenant_id),
@@ -191,7 +191,7 @@ fn load_reservation(tx: &Transaction<'_>, tenant_id: i64, id: i64) -> Result<Res
 /// Checks and takes a reserved position for an invoice dated `date`.
 fn take_reserved(tx: &Transaction<'_>, series: &SeriesContext, slot: ReservedSlot, date: NaiveDate) -> Result<i64> {
     // Lock the series first, as every numbering write does, then look at the reservation.
-    tx.execute(
+    tx.cached_execute(
         "UPDATE invoice_series SET last_issue_date = max(coalesce(last_issue_date, ?2), ?2) WHERE id = ?1",
         (series.series_id, date),
     )
@@ -199,7 +199,7 @@ fn take_reserved(tx: &Transaction<'_>, series: &SeriesContext, slot: ReservedSlo
     let reservation = load_reservation(tx, series.tenant_id, slot.reservation)?;
     reservation.admit(series, slot.seq, date)?;
     let neighbours = tx
-        .query_row(
+        .cached_row(
             "WITH period AS (
                  SELECT seq, number, issue_date FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3
              ), upper AS (
@@ -240,7 +240,7 @@ pub(crate) fn issue(tx: &Transaction<'_>, draft: &Draft) -> Result<IssuedInvoice
     let placement = Placement { number: series.number(date, seq)?, date, period, seq, created_at: now() };
     let totals = &draft.totals;
     let id: Option<i64> = tx
-        .query_row(
+        .cached_row(
             "INSERT INTO invoices (tenant_id, series_id, period, seq, number, customer_id, issue_date, currency,
                                    net_total, tax_total, total, reservation_id, created_by, created_at,
                                    credit_of, credit_reason, credit_status)
@@ -314,7 +314,7 @@ fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation
     let first_seq = take_positions(tx, &series, &period, request.count)?;
     let last_seq = first_seq + request.count - 1;
     let id: i64 = tx
-        .query_row(
+        .cached_row(
             "INSERT INTO number_reservations (tenant_id, series_id, period, reserved_on, first_seq, last_seq,
                                               created_by, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -336,7 +336,7 @@ fn reserve(tx: &Transaction<'_>, request: &ReserveNumbers) -> Result<Reservation
 
 fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Released> {
     let series_code: String = tx
-        .query_row(
+        .cached_row(
             "SELECT s.code FROM number_reservations r
                JOIN invoice_series s ON s.id = r.series_id
                JOIN tenants t ON t.id = r.tenant_id
@@ -349,13 +349,14 @@ fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Re
         .ok_or(Error::ReservationNotFound(id))?;
     let series = load_series(tx, tenant, &series_code)?;
     // The series row first, like an issue under this reservation would.
-    tx.execute("UPDATE invoice_series SET last_issue_date = last_issue_date WHERE id = ?1", [series.series_id]).db()?;
+    tx.cached_execute("UPDATE invoice_series SET last_issue_date = last_issue_date WHERE id = ?1", [series.series_id])
+        .db()?;
     let reservation = load_reservation(tx, series.tenant_id, id)?;
     if reservation.released {
         return Err(Error::ReservationReleased(id));
     }
     let released_at = now();
-    tx.execute("UPDATE number_reservations SET released_at = ?2 WHERE id = ?1", (id, released_at)).db()?;
+    tx.cached_execute("UPDATE number_reservations SET released_at = ?2 WHERE id = ?1", (id, released_at)).db()?;
     let issued = tx
         .prepare(
             "SELECT seq FROM invoices WHERE tenant_id = ?1 AND series_id = ?2 AND period = ?3
@@ -398,7 +399,7 @@ fn release(tx: &Transaction<'_>, tenant: &str, id: i64, user: &str) -> Result<Re
 }
 
 fn bare_increment(tx: &Transaction<'_>, tenant: &str, series: &str, period: &str) -> Result<i64> {
-    tx.query_row(
+    tx.cached_row(
         "INSERT INTO invoice_sequences (tenant_id, series_id, period, next_value)
          SELECT t.id, s.id, ?3, 2 FROM tenants t JOIN invoice_series s ON s.tenant_id = t.id
           WHERE t.code = ?1 AND s.code = ?2

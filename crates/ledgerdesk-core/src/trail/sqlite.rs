@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Row, Transaction};
 use super::{AuditTrail, Entry, Stored, VERIFY_BATCH, Verifier, body, link, list_sql, verify_batch_sql};
 use crate::catalog::sqlite::tenant_id;
 use crate::db::SqliteStore;
-use crate::db::sqlite::{SqliteResultExt, bind_all, placeholder};
+use crate::db::sqlite::{Cached, SqliteResultExt, bind_all, placeholder};
 use crate::error::{Error, Result};
 
 impl AuditTrail for SqliteStore {
@@ -88,7 +88,7 @@ fn stored(r: &Row<'_>) -> rusqlite::Result<Stored> {
 }
 
 fn head(tx: &Transaction<'_>, tenant_id: i64) -> Result<(i64, String)> {
-    tx.query_row("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?1", [tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    tx.cached_row("SELECT seq, hash FROM audit_heads WHERE tenant_id = ?1", [tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .db()?
         .ok_or_else(|| Error::Storage { backend: "sqlite", detail: "the tenant has no audit head".into() })
@@ -107,13 +107,13 @@ pub(crate) fn append(
     let seq = last + 1;
     let body = body(tenant, at, entry)?;
     let hash = link(&prev_hash, seq, &body);
-    tx.execute(
+    tx.cached_execute(
         "INSERT INTO audit_trail (tenant_id, seq, at, actor, action, subject, body, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         rusqlite::params![tenant_id, seq, at, entry.actor, entry.action, entry.subject, body, prev_hash, hash],
     )
     .db()?;
-    tx.execute(
+    tx.cached_execute(
         "UPDATE audit_heads SET seq = ?2, hash = ?3, prev_hash = hash WHERE tenant_id = ?1",
         (tenant_id, seq, &hash),
     )

@@ -1,6 +1,7 @@
 //! Benchmarks: each measures real work and a baseline in the same run, on the same database, and prints
 //! both (never a timed test: these machines are shared and noisy).
 
+mod batch;
 mod documents;
 mod exports;
 mod idempotency;
@@ -139,6 +140,7 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
 pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
     match *command {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
+        BenchCommand::Batch { count, chunk } => batch::run(cli, url, count, chunk).await,
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,
         BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
         BenchCommand::Diff { rows, edits, repeat } => exports::diff(cli, url, rows, edits, repeat).await,

@@ -224,16 +224,10 @@ impl OutboundEvent {
 }
 
 /// The statement writing one message per enabled endpoint of tenant `{t}` whose patterns cover event type
-/// `{type}`, for the event whose id a relation `event (id)` holds (a `WITH` clause the caller writes).
-/// `placeholder` spells parameter `n`; `tenant`, `uid`, `event_type` and `now` are parameter numbers.
-pub(crate) fn fan_out_sql(
-    placeholder: fn(usize) -> String,
-    tenant: usize,
-    uid: usize,
-    event_type: usize,
-    now: usize,
-) -> String {
-    let (t, u, ty, n) = (placeholder(tenant), placeholder(uid), placeholder(event_type), placeholder(now));
+/// `{type}`, for the events a relation `event` holds (a `WITH` clause the caller writes, with a column
+/// `id`). Its arguments are SQL expressions for the tenant id, the event's uid, its type and the time:
+/// parameters for one event, or `event`'s own columns for many.
+pub(crate) fn fan_out_sql([t, u, ty, n]: [&str; 4]) -> String {
     format!(
         "INSERT INTO webhook_messages (tenant_id, event_id, endpoint_id, webhook_id, status, next_attempt_at, created_at)
          SELECT {t}, event.id, e.id, 'msg_' || {u} || '_' || e.id, 'pending', {n}, {n}

@@ -186,7 +186,7 @@ pub(crate) async fn emit(
              INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at) VALUES ($1, $2, $3, $5, $4)
              RETURNING id
          ) {}",
-        fan_out_sql(placeholder, 1, 2, 3, 4)
+        fan_out_sql(["$1", "$2", "$3", "$4"])
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(tenant_id)

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::catalog::same_or_conflict;
 use crate::catalog::sqlite::tenant_id;
-use crate::db::sqlite::{SqliteResultExt, bind_all, placeholder};
+use crate::db::sqlite::{Cached, SqliteResultExt, bind_all, placeholder};
 use crate::db::{SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
 
@@ -43,12 +43,12 @@ impl WebhookOutbox for SqliteStore {
             let tenant_id = tenant_id(tx, &tenant)?;
             load_endpoint(tx, &tenant, tenant_id, endpoint, now())?;
             let now = now();
-            tx.execute(
+            tx.cached_execute(
                 "UPDATE webhook_endpoint_secrets SET expires_at = ?2 WHERE endpoint_id = ?1 AND expires_at IS NULL",
                 (endpoint, overlap_end(now, overlap)),
             )
             .db()?;
-            tx.execute(
+            tx.cached_execute(
                 "INSERT INTO webhook_endpoint_secrets (endpoint_id, secret, created_at) VALUES (?1, ?2, ?3)",
                 (endpoint, &stored, now),
             )
@@ -66,12 +66,12 @@ impl WebhookOutbox for SqliteStore {
             let tenant_id = tenant_id(tx, &tenant)?;
             let now = now();
             let changed = if enabled {
-                tx.execute(
+                tx.cached_execute(
                     "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?1 AND tenant_id = ?2",
                     (endpoint, tenant_id),
                 )
             } else {
-                tx.execute(
+                tx.cached_execute(
                     "UPDATE webhook_endpoints SET disabled_at = coalesce(disabled_at, ?3), disabled_reason = coalesce(disabled_reason, ?4)
                       WHERE id = ?1 AND tenant_id = ?2",
                     (endpoint, tenant_id, now, &reason),
@@ -102,7 +102,7 @@ impl WebhookOutbox for SqliteStore {
     }
 
     async fn any_due(&self) -> Result<bool> {
-        self.read(|tx| tx.query_row(&any_due_sql(placeholder), [now()], |r| r.get(0)).db()).await
+        self.read(|tx| tx.cached_row(&any_due_sql(placeholder), [now()], |r| r.get(0)).db()).await
     }
 
     async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>> {
@@ -120,7 +120,7 @@ impl WebhookOutbox for SqliteStore {
         self.write(Error::busy, move |tx| {
             let tenant_id = tenant_id(tx, &tenant)?;
             let reset = tx
-                .execute(
+                .cached_execute(
                     "UPDATE webhook_messages SET status = 'pending', next_attempt_at = ?3, schedule_step = 0,
                             lease_token = NULL, leased_until = NULL
                       WHERE id = ?1 AND tenant_id = ?2 AND (leased_until IS NULL OR leased_until <= ?3)",
@@ -162,15 +162,15 @@ impl WebhookOutbox for SqliteStore {
 /// that makes the change the event tells of.
 pub(crate) fn emit(tx: &Transaction<'_>, tenant_id: i64, event: &OutboundEvent, at: DateTime<Utc>) -> Result<()> {
     let event_id: i64 = tx
-        .query_row(
+        .cached_row(
             "INSERT INTO outbox_events (tenant_id, uid, event_type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id",
             (tenant_id, &event.uid, event.event_type, &event.payload, at),
             |r| r.get(0),
         )
         .db()?;
-    let sql = format!("WITH event (id) AS (VALUES (?5)) {}", fan_out_sql(placeholder, 1, 2, 3, 4));
-    tx.execute(&sql, (tenant_id, &event.uid, event.event_type, at, event_id)).db()?;
+    let sql = format!("WITH event (id) AS (VALUES (?5)) {}", fan_out_sql(["?1", "?2", "?3", "?4"]));
+    tx.cached_execute(&sql, (tenant_id, &event.uid, event.event_type, at, event_id)).db()?;
     Ok(())
 }
 
@@ -193,7 +193,7 @@ fn endpoint_row(tenant: &str) -> impl Fn(&Row<'_>) -> rusqlite::Result<Endpoint>
 fn load_endpoint(tx: &Transaction<'_>, tenant: &str, tenant_id: i64, id: i64, at: DateTime<Utc>) -> Result<Endpoint> {
     let sql =
         format!("SELECT {} FROM webhook_endpoints e WHERE e.id = ?1 AND e.tenant_id = ?2", endpoint_columns("?3"));
-    tx.query_row(&sql, (id, tenant_id, at), endpoint_row(tenant))
+    tx.cached_row(&sql, (id, tenant_id, at), endpoint_row(tenant))
         .optional()
         .db()?
         .ok_or(Error::WebhookEndpointNotFound(id))
@@ -209,7 +209,7 @@ fn add_endpoint(
     let tenant_id = tenant_id(tx, &new.tenant)?;
     let patterns = normalized_patterns(&new.event_types);
     let existing: Option<(i64, String)> = tx
-        .query_row(
+        .cached_row(
             "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = ?1 AND url = ?2",
             (tenant_id, &new.url),
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -225,7 +225,7 @@ fn add_endpoint(
         });
     }
     let id: i64 = tx
-        .query_row(
+        .cached_row(
             "INSERT INTO webhook_endpoints (tenant_id, url, event_types, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
              RETURNING id",
             (tenant_id, &new.url, patterns.join(","), &new.user, at),
@@ -233,9 +233,10 @@ fn add_endpoint(
         )
         .db()?;
     for pattern in &patterns {
-        tx.execute("INSERT INTO webhook_endpoint_events (endpoint_id, pattern) VALUES (?1, ?2)", (id, pattern)).db()?;
+        tx.cached_execute("INSERT INTO webhook_endpoint_events (endpoint_id, pattern) VALUES (?1, ?2)", (id, pattern))
+            .db()?;
     }
-    tx.execute(
+    tx.cached_execute(
         "INSERT INTO webhook_endpoint_secrets (endpoint_id, secret, created_at) VALUES (?1, ?2, ?3)",
         (id, secret, at),
     )
@@ -256,7 +257,7 @@ fn claim(tx: &Transaction<'_>, limit: u32, lease: Duration, token: &str, at: Dat
         .into_iter()
         .map(|(message, webhook_id, attempt, schedule_step, endpoint)| {
             let (url, payload) =
-                tx.query_row(&delivery_sql(placeholder), [message], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+                tx.cached_row(&delivery_sql(placeholder), [message], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
             let secrets = tx
                 .prepare(&signing_secrets_sql(placeholder))
                 .db()?
@@ -282,7 +283,7 @@ fn finish(tx: &Transaction<'_>, report: &AttemptReport, next: &Next, at: DateTim
     let update = next.update(report, at);
     let error = attempt_error(report, next);
     let moved = tx
-        .execute(
+        .cached_execute(
             &finish_sql(placeholder),
             rusqlite::params![
                 update.status.as_str(),
@@ -298,14 +299,14 @@ fn finish(tx: &Transaction<'_>, report: &AttemptReport, next: &Next, at: DateTim
         .db()?;
     let outcome = if moved == 1 { next.outcome() } else { AttemptOutcome::LeaseLost };
     if outcome == AttemptOutcome::Disabled {
-        tx.execute(
+        tx.cached_execute(
             "UPDATE webhook_endpoints SET disabled_at = ?2, disabled_reason = '410 Gone: the endpoint asked to stop'
               WHERE id = (SELECT endpoint_id FROM webhook_messages WHERE id = ?1) AND disabled_at IS NULL",
             (report.message, at),
         )
         .db()?;
     }
-    tx.execute(
+    tx.cached_execute(
         "INSERT INTO webhook_attempts (message_id, attempt, lease_token, started_at, latency_ms, http_status, error,
                                        response_head, outcome)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -350,7 +351,7 @@ fn message_row(tenant: &str) -> impl Fn(&Row<'_>) -> rusqlite::Result<(OutboundM
 
 fn load_message(tx: &Transaction<'_>, tenant: &str, tenant_id: i64, id: i64) -> Result<OutboundMessage> {
     let sql = format!("SELECT {MESSAGE_COLUMNS}{MESSAGE_FROM} WHERE m.id = ?1 AND m.tenant_id = ?2");
-    let row = tx.query_row(&sql, (id, tenant_id), message_row(tenant)).optional().db()?;
+    let row = tx.cached_row(&sql, (id, tenant_id), message_row(tenant)).optional().db()?;
     let mut message = with_status(row.ok_or(Error::WebhookMessageNotFound(id))?)?;
     let mut statement = tx.prepare(&attempts_sql(placeholder)).db()?;
     let attempts = statement
@@ -380,9 +381,9 @@ fn prune_batch(tx: &Transaction<'_>, before: DateTime<Utc>, batch: u32) -> Resul
         .collect::<rusqlite::Result<_>>()
         .db()?;
     for id in &ids {
-        tx.execute("DELETE FROM webhook_attempts WHERE message_id = ?1", [id]).db()?;
-        tx.execute("DELETE FROM webhook_messages WHERE id = ?1", [id]).db()?;
+        tx.cached_execute("DELETE FROM webhook_attempts WHERE message_id = ?1", [id]).db()?;
+        tx.cached_execute("DELETE FROM webhook_messages WHERE id = ?1", [id]).db()?;
     }
-    let events = tx.execute(&orphan_events_sql(placeholder), (before, batch)).db()?;
+    let events = tx.cached_execute(&orphan_events_sql(placeholder), (before, batch)).db()?;
     Ok(ids.len().max(events) as u64)
 }
