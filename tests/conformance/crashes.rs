@@ -1,7 +1,9 @@
-//! The crash loop: `ledgerdesk invoice issue` processes, with and without an idempotency key, killed
-//! with SIGKILL at spread-out moments of their run, round after round on one database. Afterwards the
-//! continuity audit is clean, every invoice a process reported as issued exists, and each key retried
-//! after its kill took effect exactly once (a replay when the killed run had committed).
+//! The crash loop: `ledgerdesk invoice issue` processes, with and without an idempotency key, and an
+//! `invoice issue-batch` process (three invoices, two chunks), killed with SIGKILL at spread-out moments
+//! of their run, round after round on one database. Afterwards the continuity audit is clean, every
+//! invoice a process reported as issued exists, each key retried after its kill took effect exactly once
+//! (a replay when the killed run had committed), and each batch, run again, issued exactly what the
+//! killed run had not.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -31,6 +33,54 @@ fn issue(db: &TestDb, description: &str, key: Option<&str>) -> Command {
     }
     command.stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     command
+}
+
+/// Invoices in each round's batch file.
+const BATCH_RECORDS: usize = 3;
+
+/// Writes round `round`'s batch file: three one-line invoices, described `Batch round R item I`.
+fn batch_file(round: u64) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("ledgerdesk-crash-{}-{round}.jsonl", std::process::id()));
+    let records: String = (0..BATCH_RECORDS)
+        .map(|i| {
+            let line = serde_json::json!({"description": format!("Batch round {round} item {i}"),
+                                          "quantity": "1", "unit_price": "10.00", "tax_rate": "21"});
+            format!(
+                "{}\n",
+                serde_json::json!({"ref": format!("r{i}"), "customer": "C1", "date": "2026-11-20", "lines": [line]})
+            )
+        })
+        .collect();
+    std::fs::write(&path, records).expect("batch file");
+    path
+}
+
+/// `invoice issue-batch` of `file` in chunks of two, so a kill can fall between its two transactions.
+fn issue_batch(db: &TestDb, file: &std::path::Path) -> Command {
+    let mut command = Command::new(cli_binary());
+    command
+        .args(["--db", &db.url, "--key-lease-secs", "1", "--json", "invoice", "issue-batch", "--tenant", "ACME"])
+        .args(["--series", "INV", "--chunk", "2", "--user", "clerk", "--from"])
+        .arg(file);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    command
+}
+
+/// Runs round `round`'s batch again to the end; returns (issued, replayed).
+async fn batch_rerun(db: &TestDb, round: u64, file: &std::path::Path) -> (u64, u64) {
+    let started = Instant::now();
+    loop {
+        let output = issue_batch(db, file).output().await.expect("run");
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+        if output.status.success() {
+            return (summary["issued"].as_u64().expect("issued"), summary["replayed"].as_u64().expect("replayed"));
+        }
+        // A key a killed chunk claimed is in use until its lease (1 s) runs out; anything else is wrong.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("idempotency_key_in_use"), "round {round}: {stderr}");
+        assert!(started.elapsed() < Duration::from_secs(20), "round {round}: the batch's keys stayed leased");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
 }
 
 /// The number a finished run printed, if it finished and succeeded.
@@ -71,11 +121,14 @@ pub async fn issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing(
     let span = whole.as_micros() as u64 * 6 / 5;
     let mut reported_numbers = Vec::new();
     let mut killed = 0;
+    let mut batch_progress = [0; BATCH_RECORDS + 1];
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     for round in 0..rounds {
         let key = format!("crash-{round}");
         let keyed = issue(&db, &format!("Keyed round {round}"), Some(&key)).spawn().expect("spawn");
         let plain = issue(&db, &format!("Plain round {round}"), None).spawn().expect("spawn");
+        let file = batch_file(round);
+        let mut batch = issue_batch(&db, &file).spawn().expect("spawn");
         // A spread of moments, from before the book is open to after the commit (xorshift, seeded).
         state ^= state << 13;
         state ^= state >> 7;
@@ -89,6 +142,16 @@ pub async fn issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing(
             }
             outcomes.push(reported(child).await);
         }
+        if batch.try_wait().expect("poll").is_none() {
+            batch.start_kill().expect("SIGKILL");
+            killed += 1;
+        }
+        let _ = batch.wait().await;
+        let (issued, replayed) = batch_rerun(&db, round, &file).await;
+        assert_eq!((issued + replayed) as usize, BATCH_RECORDS, "round {round}: the batch again covers every record");
+        // How far the killed run had come: nothing, one chunk, or all of it.
+        batch_progress[replayed as usize] += 1;
+        let _ = std::fs::remove_file(&file);
         let number = retried(&db, round, &key).await;
         if let Some(first) = &outcomes[0] {
             assert_eq!(&number, first, "round {round}: the retried key answered with another invoice");
@@ -99,7 +162,7 @@ pub async fn issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing(
     assert!(
         killed >= rounds as usize / 2,
         "only {killed} of {} runs were killed: the moments are too late",
-        2 * rounds
+        3 * rounds
     );
 
     let audit = audit_of(&store, "ACME", "INV", "202611").await;
@@ -112,5 +175,17 @@ pub async fn issuing_processes_killed_at_random_lose_nothing_and_repeat_nothing(
     let distinct =
         db.count("SELECT count(DISTINCT description) FROM invoice_lines WHERE description LIKE 'Keyed round %'").await;
     assert_eq!(distinct, rounds as i64);
-    eprintln!("{kind:?}: {rounds} rounds, {killed} processes killed, {} invoices, audit clean", audit.count);
+    let batched = db.count("SELECT count(*) FROM invoice_lines WHERE description LIKE 'Batch round %'").await;
+    let distinct =
+        db.count("SELECT count(DISTINCT description) FROM invoice_lines WHERE description LIKE 'Batch round %'").await;
+    assert_eq!(
+        (batched, distinct),
+        ((rounds as usize * BATCH_RECORDS) as i64, (rounds as usize * BATCH_RECORDS) as i64),
+        "each batch record issued exactly once"
+    );
+    eprintln!(
+        "{kind:?}: {rounds} rounds, {killed} processes killed, {} invoices, audit clean; batch records the killed \
+         run had committed, per round: {batch_progress:?} rounds with 0, 1, 2, 3",
+        audit.count
+    );
 }

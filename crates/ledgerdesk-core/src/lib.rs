@@ -48,7 +48,6 @@
 //!    `src-tauri/build.rs` and the capability), a screen in `ui/src/screens/<guard>.rs`.
 #![deny(missing_docs)]
 
-pub mod batch;
 pub mod catalog;
 pub mod continuity;
 pub mod credits;
@@ -70,7 +69,6 @@ pub mod trail;
 pub mod validate;
 pub mod webhooks;
 
-pub use batch::{BatchIssuing, BatchItem, BatchOutcome};
 pub use catalog::Catalog;
 pub use continuity::Continuity;
 pub use credits::{CreditInvoice, Credits};
@@ -88,6 +86,7 @@ pub use ledgerdesk_types as types;
 pub use licenses::Licenses;
 pub use model::*;
 pub use numbering::Numbering;
+pub use numbering::batch::{self, BatchIssuing, BatchItem, BatchOutcome};
 pub use store::{Store, prelude};
 pub use trail::AuditTrail;
 pub use webhooks::inbound::WebhookInbox;

@@ -4,7 +4,7 @@
 //! own twins; `Store` only names them:
 //! - [`Catalog`]: tenants, series, customers (`catalog/`);
 //! - [`Numbering`]: issue, reserve, release (`numbering/`);
-//! - [`BatchIssuing`]: many invoices in one transaction (`batch/`);
+//! - [`BatchIssuing`]: many invoices in one transaction (`numbering/batch/`);
 //! - [`Invoices`]: reading invoices back (`invoices/`);
 //! - [`Credits`]: credit notes (`credits/`);
 //! - [`Continuity`]: the continuity audit (`continuity/`);
@@ -20,7 +20,6 @@
 //! [`PgStore`](crate::PgStore) (connected, one shared Postgres), [`AnyStore`](crate::AnyStore) (either,
 //! picked from a URL at run time). The conformance suite in `tests/` holds them to one behaviour.
 
-use crate::batch::BatchIssuing;
 use crate::catalog::Catalog;
 use crate::continuity::Continuity;
 use crate::credits::Credits;
@@ -32,6 +31,7 @@ use crate::idempotency::Keys;
 use crate::invoices::Invoices;
 use crate::licenses::Licenses;
 use crate::numbering::Numbering;
+use crate::numbering::batch::BatchIssuing;
 use crate::trail::AuditTrail;
 use crate::webhooks::inbound::WebhookInbox;
 use crate::webhooks::outbound::WebhookOutbox;
@@ -80,7 +80,6 @@ impl<T> Store for T where
 /// The traits a caller needs in scope to call any store method: `use ledgerdesk_core::prelude::*;`.
 pub mod prelude {
     pub use super::Store;
-    pub use crate::batch::BatchIssuing;
     pub use crate::catalog::Catalog;
     pub use crate::continuity::Continuity;
     pub use crate::credits::Credits;
@@ -92,6 +91,7 @@ pub mod prelude {
     pub use crate::invoices::Invoices;
     pub use crate::licenses::Licenses;
     pub use crate::numbering::Numbering;
+    pub use crate::numbering::batch::BatchIssuing;
     pub use crate::trail::AuditTrail;
     pub use crate::webhooks::inbound::WebhookInbox;
     pub use crate::webhooks::outbound::WebhookOutbox;

@@ -12,6 +12,7 @@ pub mod any;
 pub mod options;
 pub mod postgres;
 pub mod retry;
+pub(crate) mod shared;
 pub mod sqlite;
 
 pub use any::AnyStore;

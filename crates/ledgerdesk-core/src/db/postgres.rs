@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -81,6 +82,7 @@ pub struct PgStore {
     pool: PgPool,
     retry: RetryPolicy,
     keys: KeyPolicy,
+    shared: Arc<super::shared::Shared>,
 }
 
 impl PgStore {
@@ -123,12 +125,17 @@ impl PgStore {
             .connect_with(connect)
             .await
             .map_err(unavailable)?;
-        Ok(PgStore { pool, retry: options.retry, keys: options.keys })
+        Ok(PgStore { pool, retry: options.retry, keys: options.keys, shared: Arc::default() })
     }
 
     /// The pool, for callers that need raw access (benchmarks, tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The store's `T`, one per store, shared by its clones (see [`super::shared`]).
+    pub(crate) fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        self.shared.get()
     }
 
     /// Lease and lifetime of idempotency keys.

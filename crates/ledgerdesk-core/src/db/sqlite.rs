@@ -113,6 +113,7 @@ struct Inner {
     /// Fairness, not safety: SQLite's busy handler sleeps and retries in no order, which let p99 latency
     /// under 32 writers climb past a second. Other processes are excluded by the database lock alone.
     writers: tokio::sync::Mutex<()>,
+    shared: super::shared::Shared,
 }
 
 /// Opening a fresh file races with other processes doing the same: `PRAGMA journal_mode=WAL` can fail
@@ -278,8 +279,14 @@ impl SqliteStore {
                 idle: Mutex::new(Vec::new()),
                 permits: Semaphore::new(options.max_connections.max(1) as usize),
                 writers: tokio::sync::Mutex::new(()),
+                shared: super::shared::Shared::default(),
             }),
         }
+    }
+
+    /// The store's `T`, one per store, shared by its clones (see [`super::shared`]).
+    pub(crate) fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        self.inner.shared.get()
     }
 
     /// The options it was opened with.

@@ -18,6 +18,7 @@
 //! its issued neighbours. Releasing the reservation records every unused number in `voided_numbers`, so
 //! a released number is never a silent gap and is never issued afterwards.
 
+pub mod batch;
 pub mod postgres;
 pub mod sqlite;
 

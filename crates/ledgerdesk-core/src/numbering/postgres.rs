@@ -14,7 +14,6 @@ use crate::db::postgres::PgResultExt;
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::format::AroundSeq;
-use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::trail::postgres::append_ctes;
 use crate::validate::validate_user;
@@ -22,7 +21,8 @@ use crate::webhooks::outbound::fan_out_sql;
 
 impl Numbering for PgStore {
     async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
-        idempotency::execute(self, Draft::validate(request)?, key).await
+        // Concurrent issues of this process share one transaction and commit (see `batch::group`).
+        super::batch::group::issue(self, request, key).await
     }
 
     async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {

@@ -15,7 +15,6 @@ use super::{
 use crate::db::sqlite::{Cached, SqliteResultExt};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
-use crate::idempotency;
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::trail::sqlite::append;
 use crate::validate::validate_user;
@@ -23,7 +22,8 @@ use crate::webhooks::outbound::sqlite::emit;
 
 impl Numbering for SqliteStore {
     async fn issue_invoice_keyed(&self, request: IssueInvoice, key: Option<&str>) -> Result<Reply<IssuedInvoice>> {
-        idempotency::execute(self, Draft::validate(request)?, key).await
+        // Concurrent issues of this process share one transaction and commit (see `batch::group`).
+        super::batch::group::issue(self, request, key).await
     }
 
     async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {

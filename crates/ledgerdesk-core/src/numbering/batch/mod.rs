@@ -19,6 +19,7 @@
 //! batch: the cost of durability and of the lock is shared.
 
 pub mod file;
+pub(crate) mod group;
 pub mod postgres;
 pub mod sqlite;
 

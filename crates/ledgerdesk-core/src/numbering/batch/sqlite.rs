@@ -16,6 +16,12 @@ use crate::idempotency::sqlite::{claim, finish, release};
 use crate::idempotency::{Claim, Held, replay, to_json};
 use crate::numbering::sqlite::issue;
 
+impl super::group::Grouped for SqliteStore {
+    fn group(&self) -> std::sync::Arc<super::group::Group> {
+        self.shared()
+    }
+}
+
 impl BatchIssuing for SqliteStore {
     async fn issue_batch(&self, items: Vec<BatchItem>) -> Result<Vec<BatchOutcome>> {
         let plan = Plan::of(items)?;

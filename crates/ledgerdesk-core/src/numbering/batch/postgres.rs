@@ -23,6 +23,12 @@ use crate::numbering::postgres::{issue, load_series};
 use crate::numbering::{Draft, Placement, SeriesContext};
 use crate::webhooks::outbound::fan_out_sql;
 
+impl super::group::Grouped for PgStore {
+    fn group(&self) -> std::sync::Arc<super::group::Group> {
+        self.shared()
+    }
+}
+
 impl BatchIssuing for PgStore {
     async fn issue_batch(&self, items: Vec<BatchItem>) -> Result<Vec<BatchOutcome>> {
         let mut plan = Plan::of(items)?;
