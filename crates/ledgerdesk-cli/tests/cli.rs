@@ -93,3 +93,55 @@ fn the_same_command_and_key_run_again_replay_the_first_answer() {
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains("replays 1") && shown.contains("fingerprint"), "{shown}");
 }
+
+#[test]
+fn a_batch_file_reports_each_bad_record_and_run_again_issues_only_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
+        ledgerdesk(&all)
+    };
+    assert!(run(&["init"]).status.success());
+    assert!(
+        run(&["tenant", "add", "--code", "ACME", "--name", "Acme SL", "--books-open-from", "2026-01-01"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&["series", "add", "--tenant", "ACME", "--code", "INV", "--format", "INV-{SEQ:4}", "--reset", "never"])
+            .status
+            .success()
+    );
+    assert!(run(&["customer", "add", "--tenant", "ACME", "--code", "C1", "--name", "Ana"]).status.success());
+    let file = dir.path().join("november.csv");
+    std::fs::write(
+        &file,
+        "ref,customer,date,currency,description,quantity,unit_price,tax_rate\n\
+         s1,C1,2026-11-30,EUR,Plan,1,100.00,21\n\
+         s2,C9,2026-11-30,EUR,Plan,1,100.00,21\n\
+         s3,C1,2026-11-30,EUR,Plan,one,100.00,21\n\
+         s4,C1,2026-11-30,EUR,Plan,2,100.00,21\n",
+    )
+    .unwrap();
+    let from = file.to_str().unwrap();
+    let batch = ["--json", "invoice", "issue-batch", "--tenant", "ACME", "--series", "INV", "--from", from];
+    let first = run(&batch);
+    assert_eq!(first.status.code(), Some(4), "some records failed, the others took effect");
+    let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!((summary["issued"].as_u64(), summary["failed"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (summary["first_number"].as_str(), summary["last_number"].as_str()),
+        (Some("INV-0001"), Some("INV-0002"))
+    );
+    let codes: Vec<&str> = summary["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["batch_record_invalid", "customer_not_found"]);
+
+    // Run again (as text): the two issued are replayed, the two bad records reported again by line.
+    let again = run(&batch[1..]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&again.stdout), String::from_utf8_lossy(&again.stderr));
+    assert!(stdout.contains("0 issued, 2 replayed"), "{stdout}");
+    assert!(stdout.contains(summary["batch_id"].as_str().unwrap()), "{stdout}");
+    assert!(stderr.contains("line 3 (ref s2): error[customer_not_found]"), "{stderr}");
+    assert!(stderr.contains("error[batch_record_invalid]: line 4: "), "{stderr}");
+}

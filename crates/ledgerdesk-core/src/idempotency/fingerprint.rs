@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// SHA-256 (lower-case hex) of the command name and its arguments in canonical JSON: object keys sorted,
 /// no whitespace, so neither field order nor formatting changes it.
-pub(crate) fn fingerprint(command: &str, arguments: &impl Serialize) -> Result<String> {
+pub fn fingerprint(command: &str, arguments: &impl Serialize) -> Result<String> {
     let value = serde_json::to_value(arguments)
         .map_err(|e| Error::Storage { backend: "core", detail: format!("cannot encode the arguments: {e}") })?;
     let mut canonical = String::new();

@@ -35,7 +35,7 @@ use serde::de::DeserializeOwned;
 
 use crate::db::{Param, forward_to_any_store};
 use crate::error::{Error, Result};
-pub(crate) use fingerprint::fingerprint;
+pub use fingerprint::fingerprint;
 
 /// The stored records of idempotency keys, on any database: what the Idempotency screen and
 /// `ledgerdesk idempotency` browse and purge.
