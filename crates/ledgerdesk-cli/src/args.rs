@@ -843,6 +843,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+    /// The benchmarks a release is judged by, in one run: numbering at concurrency 1, 2, 4, 8, 16 and 32
+    /// (each against the raw counter), idempotent issue and replay, list pages on a large book, batch
+    /// billing. Writes DIR/report.json and DIR/numbering.svg (issues/s against concurrency).
+    ///
+    /// Writes fresh BENCH… tenants (and a BENCHLIST book on first use): point it at a scratch database.
+    Report {
+        /// Folder for report.json and numbering.svg (created if missing).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Operations per phase of each numbering and idempotency run.
+        #[arg(long, default_value_t = 2000)]
+        count: u32,
+        /// Invoices in the list benchmark's book.
+        #[arg(long, default_value_t = 100_000)]
+        list_invoices: u32,
+        /// Invoices per phase of the batch benchmark.
+        #[arg(long, default_value_t = 10_000)]
+        batch_invoices: u32,
+    },
     /// N invoices issued one by one (each keyed, its own transaction: the baseline) against the same N in
     /// batches of --chunk (one transaction each, as `invoice issue-batch` does), in the same run.
     ///

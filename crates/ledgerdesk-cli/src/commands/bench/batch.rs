@@ -3,7 +3,7 @@
 //! same run, on the same database. Both phases' numbering is audited.
 
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{BatchItem, Error};
+use ledgerdesk_core::{BatchItem, Error, Result};
 use serde::Serialize;
 
 use super::numbering::sample_invoice;
@@ -12,27 +12,27 @@ use crate::args::Cli;
 use crate::output::{self, Outcome};
 
 #[derive(Debug, Serialize)]
-struct Report {
-    backend: &'static str,
+pub(super) struct Report {
+    pub backend: &'static str,
     invoices: u32,
     chunk: u32,
-    single_issues: Phase,
+    pub single_issues: Phase,
     /// One operation is one chunk here; its rate in invoices is `batch_invoices_per_second`.
     batches: Phase,
-    batch_invoices_per_second: f64,
+    pub batch_invoices_per_second: f64,
     /// Batch invoices/s divided by single issues/s.
-    speedup: f64,
+    pub speedup: f64,
     audit_clean: bool,
 }
 
-pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
+/// Measures both phases with `invoices` each, the batches in chunks of `chunk`.
+pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Report> {
     if invoices < 1 || !(1..=ledgerdesk_core::batch::MAX_BATCH as u32).contains(&chunk) {
         return Err(Error::invalid(
             "chunk",
             "--count must be at least 1 and --chunk from 1 to 2000",
             "--count en az 1, --chunk 1 ile 2000 arasında olmalıdır",
-        )
-        .into());
+        ));
     }
     let store = super::open_scratch(url, 4).await?;
     let single_tenant = super::scratch_invoicing(&store, "BENCHONE").await?;
@@ -68,7 +68,7 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
             audit.iter().all(|a| a.is_clean()) && audit.iter().map(|a| a.count).sum::<i64>() == i64::from(invoices);
     }
     let batch_invoices_per_second = f64::from(invoices) / batches.seconds;
-    let report = Report {
+    Ok(Report {
         backend: store.backend(),
         invoices,
         chunk,
@@ -77,7 +77,11 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
         batches,
         batch_invoices_per_second,
         audit_clean,
-    };
+    })
+}
+
+pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
+    let report = measure(url, invoices, chunk).await?;
     output::read(cli.json, &report, |r| {
         format!(
             "bench batch: {} invoices on {}, keyed, chunks of {}\n\
@@ -98,10 +102,10 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
             if r.audit_clean { "clean, every number issued once" } else { "BROKEN" }
         )
     })?;
-    if audit_clean {
+    if report.audit_clean {
         Ok(())
     } else {
-        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's numbering audit is not clean".into() }
+        Err(Error::Storage { backend: report.backend, detail: "the benchmark's numbering audit is not clean".into() }
             .into())
     }
 }

@@ -3,8 +3,8 @@
 //! in the same run, on the same database, at the same concurrency.
 
 use chrono::{Duration, Utc};
-use ledgerdesk_core::Error;
 use ledgerdesk_core::prelude::*;
+use ledgerdesk_core::{Error, Result};
 use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus};
 use serde::Serialize;
 
@@ -14,9 +14,11 @@ use crate::args::Cli;
 use crate::output::{self, Outcome};
 
 #[derive(Debug, Serialize)]
-struct Report {
+pub(super) struct Report {
     backend: &'static str,
     concurrency: u32,
+    operations: u32,
+    tenant: String,
     invoice_without_key: Phase,
     invoice_with_key: Phase,
     invoice_replay: Phase,
@@ -44,14 +46,14 @@ fn license(tenant: &str, holder: String) -> AssignLicense {
     }
 }
 
-pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
+/// Measures every phase at `concurrency`, `count` operations each, on a fresh tenant.
+pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Result<Report> {
     if !(1..=256).contains(&concurrency) || count < 1 {
         return Err(Error::invalid(
             "concurrency",
             "--concurrency must be from 1 to 256 and --count at least 1",
             "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
-        )
-        .into());
+        ));
     }
     let store = super::open_scratch(url, concurrency + 2).await?;
     let tenant = super::scratch_invoicing(&store, "BENCHKEY").await?;
@@ -93,9 +95,11 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
         && records.iter().all(|r| r.status == KeyStatus::Completed && r.replays == 1)
         && records.len() == (count as usize).min(500);
 
-    let report = Report {
+    Ok(Report {
         backend: store.backend(),
         concurrency,
+        operations: count,
+        tenant,
         invoice_cost_ratio: invoice_without_key.per_second / invoice_with_key.per_second,
         license_cost_ratio: license_without_key.per_second / license_with_key.per_second,
         replay_p99_ratio: invoice_replay.p99_ms / invoice_without_key.p99_ms,
@@ -105,14 +109,18 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
         license_without_key,
         license_with_key,
         verified,
-    };
+    })
+}
+
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
+    let report = measure_at(url, concurrency, count).await?;
     output::read(cli.json, &report, |r| {
         let row =
             |name: &str, p: &Phase| format!("{name:<22} {:>8.1}  {:>8.2}  {:>8.2}", p.per_second, p.p50_ms, p.p99_ms);
         [
             format!(
-                "bench idempotency: {} at concurrency {}, {count} operations per phase (tenant {tenant})",
-                r.backend, r.concurrency
+                "bench idempotency: {} at concurrency {}, {} operations per phase (tenant {})",
+                r.backend, r.concurrency, r.operations, r.tenant
             ),
             format!("{:<22} {:>8}  {:>8}  {:>8}", "phase", "ops/s", "p50 ms", "p99 ms"),
             row("invoice, no key (raw)", &r.invoice_without_key),
@@ -135,9 +143,9 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
         ]
         .join("\n")
     })?;
-    if verified {
+    if report.verified {
         Ok(())
     } else {
-        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's effects do not add up".into() }.into())
+        Err(Error::Storage { backend: report.backend, detail: "the benchmark's effects do not add up".into() }.into())
     }
 }

@@ -22,8 +22,9 @@ const TENANT: &str = "BENCHLIST";
 const SEEDERS: u32 = 8;
 
 #[derive(Debug, Serialize)]
-struct Report {
+pub(super) struct Report {
     backend: &'static str,
+    pages: u32,
     invoices: i64,
     baseline_get_one: Phase,
     first_page: Phase,
@@ -81,12 +82,13 @@ async fn fill(store: &AnyStore, wanted: i64) -> Result<i64> {
     Ok(held + i64::from(missing))
 }
 
-pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
+/// Measures every phase, `pages` pages each, on a book of `invoices` (filled on first use).
+pub(super) async fn measure(url: &str, invoices: u32, pages: u32) -> Result<Report> {
     let store = super::open_scratch(url, SEEDERS + 2).await?;
     let held = fill(&store, i64::from(invoices)).await?;
     let newest = store.list_invoices(TENANT, &InvoiceListQuery::default()).await?;
     let Some(top) = newest.first().cloned() else {
-        return Err(Error::InvoiceNotFound("any invoice of BENCHLIST".into()).into());
+        return Err(Error::InvoiceNotFound("any invoice of BENCHLIST".into()));
     };
     let period = top.period.clone();
 
@@ -118,19 +120,27 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
     })
     .await?;
 
-    let report = Report {
+    Ok(Report {
         backend: store.backend(),
+        pages,
         invoices: held,
         first_page_p50_ratio: first_page.p50_ms / baseline_get_one.p50_ms.max(f64::MIN_POSITIVE),
         baseline_get_one,
         first_page,
         walk_pages,
         filtered_page,
-    };
+    })
+}
+
+pub async fn run(cli: &Cli, url: &str, invoices: u32, pages: u32) -> Outcome {
+    let report = measure(url, invoices, pages).await?;
     let row = |name: &str, p: &Phase| format!("{name:<28} {:>8.3}  {:>8.3}", p.p50_ms, p.p99_ms);
     output::read(cli.json, &report, |r| {
         [
-            format!("bench list: {} with {} invoices, {pages} pages per phase, 50 rows a page", r.backend, r.invoices),
+            format!(
+                "bench list: {} with {} invoices, {} pages per phase, 50 rows a page",
+                r.backend, r.invoices, r.pages
+            ),
             "phase                          p50 ms    p99 ms".into(),
             row("baseline: one invoice", &r.baseline_get_one),
             row("first page", &r.first_page),

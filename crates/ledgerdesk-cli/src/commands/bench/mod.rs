@@ -7,6 +7,7 @@ mod exports;
 mod idempotency;
 mod list;
 mod numbering;
+mod report;
 mod webhooks;
 
 use std::future::Future;
@@ -141,6 +142,9 @@ pub async fn run(cli: &Cli, url: &str, command: &BenchCommand) -> Outcome {
     match *command {
         BenchCommand::Numbering { concurrency, count } => numbering::run(cli, url, concurrency, count).await,
         BenchCommand::Batch { count, chunk } => batch::run(cli, url, count, chunk).await,
+        BenchCommand::Report { ref out, count, list_invoices, batch_invoices } => {
+            report::run(cli, url, out, report::Sizes { count, list_invoices, batch_invoices }).await
+        }
         BenchCommand::List { invoices, pages } => list::run(cli, url, invoices, pages).await,
         BenchCommand::Idempotency { concurrency, count } => idempotency::run(cli, url, concurrency, count).await,
         BenchCommand::Diff { rows, edits, repeat } => exports::diff(cli, url, rows, edits, repeat).await,

@@ -17,17 +17,19 @@ use crate::args::Cli;
 use crate::output::{self, Outcome};
 
 #[derive(Debug, Serialize)]
-struct Report {
-    backend: &'static str,
-    concurrency: u32,
-    raw_counter: Phase,
-    invoice_issue: Phase,
+pub(super) struct Report {
+    pub backend: &'static str,
+    pub concurrency: u32,
+    operations: u32,
+    tenant: String,
+    pub raw_counter: Phase,
+    pub invoice_issue: Phase,
     /// Issue throughput divided by raw throughput.
-    throughput_ratio: f64,
+    pub throughput_ratio: f64,
     /// Issue p99 divided by raw p99.
     p99_ratio: f64,
     /// The continuity audit of the issued invoices came back clean and complete.
-    audit_clean: bool,
+    pub audit_clean: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -92,7 +94,8 @@ pub(super) fn sample_invoice(tenant: &str) -> IssueInvoice {
     }
 }
 
-pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
+/// Measures both phases at `concurrency`, `count` operations each, on a fresh tenant.
+pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Result<Report> {
     if !(1..=256).contains(&concurrency) || count < 1 {
         return Err(Error::invalid(
             "concurrency",
@@ -124,18 +127,24 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
     let issued: i64 = audit.iter().map(|a| a.count).sum();
     let audit_clean = audit.iter().all(|a| a.is_clean()) && issued == i64::from(count);
 
-    let report = Report {
+    Ok(Report {
         backend: store.backend(),
         concurrency,
+        operations: count,
+        tenant,
         throughput_ratio: invoice_issue.per_second / raw_counter.per_second,
         p99_ratio: invoice_issue.p99_ms / raw_counter.p99_ms,
         raw_counter,
         invoice_issue,
         audit_clean,
-    };
+    })
+}
+
+pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome {
+    let report = measure_at(url, concurrency, count).await?;
     output::read(cli.json, &report, |r| {
         format!(
-            "bench numbering: {} at concurrency {}, {} operations per phase (tenant {tenant})\n\
+            "bench numbering: {} at concurrency {}, {} operations per phase (tenant {})\n\
              phase            ops/s     p50 ms    p99 ms\n\
              raw counter   {:>8.1}  {:>8.2}  {:>8.2}\n\
              invoice issue {:>8.1}  {:>8.2}  {:>8.2}\n\
@@ -143,7 +152,8 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
              audit: {}",
             r.backend,
             r.concurrency,
-            count,
+            r.operations,
+            r.tenant,
             r.raw_counter.per_second,
             r.raw_counter.p50_ms,
             r.raw_counter.p99_ms,
@@ -155,10 +165,10 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
             if r.audit_clean { "clean, every number issued once" } else { "BROKEN" }
         )
     })?;
-    if audit_clean {
+    if report.audit_clean {
         Ok(())
     } else {
-        Err(Error::Storage { backend: store.backend(), detail: "the benchmark's numbering audit is not clean".into() }
+        Err(Error::Storage { backend: report.backend, detail: "the benchmark's numbering audit is not clean".into() }
             .into())
     }
 }
