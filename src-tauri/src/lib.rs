@@ -28,6 +28,7 @@ pub fn run() {
     let state = AppState::load(settings::SettingsFile::from_environment());
     tauri::Builder::default()
         .manage(state)
+        .manage(std::sync::Arc::new(commands::batch::BatchRun::default()))
         .setup(|app| {
             delivery::spawn(app.handle());
             Ok(())
@@ -52,6 +53,10 @@ pub fn run() {
             commands::documents::save_invoice_pdf,
             commands::documents::open_document,
             commands::invoices::audit_numbering,
+            commands::batch::preview_batch,
+            commands::batch::start_batch,
+            commands::batch::batch_progress,
+            commands::batch::cancel_batch,
             commands::licenses::list_licenses,
             commands::licenses::assign_license,
             commands::licenses::change_license,

@@ -5,6 +5,7 @@
 //! Needs `tauri-driver`, `WebKitWebDriver`, `xvfb-run` and `dbus-run-session` (`.ci/run` installs them);
 //! without them the tests fail and say what to install.
 
+mod batch;
 mod credits;
 mod documents;
 mod driver;
@@ -119,6 +120,7 @@ fn issue_flow(kind: Kind, backend: &str) {
     exports::export_flow(&app);
     credits::credit_flow(&app);
     documents::document_flow(&app, &shots);
+    batch::batch_flow(&app, config.path());
     if kind == Kind::Sqlite {
         book_flow(&app, config.path());
     }
@@ -141,7 +143,8 @@ fn book_flow(app: &Driver, folder: &std::path::Path) {
     app.wait_gone("#create-book", "the question");
     assert!(!folder.join("typo").exists(), "cancelling created neither the book nor its folder");
     app.click("#nav-invoices");
-    app.wait_text("#invoice-table tbody", "the same book still open", |t| t.contains("-00003-ACME"));
+    // The newest invoice of the book (the batch screen issued the last ones).
+    app.wait_text("#invoice-table tbody", "the same book still open", |t| t.contains("-03001-ACME"));
 
     let second = folder.join("second.sqlite3");
     app.click("#nav-settings");

@@ -9,11 +9,11 @@ use ledgerdesk_types::api::{
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
-    AssignLicense, AuditEntry, AuditQuery, ChainVerdict, ChangeLicense, Destination, EditExport, Endpoint, ErrorBody,
-    Export, ExportDiff, ExportQuery, ExportStep, IdempotencyQuery, IdempotencyRecord, InboundEvent, InvoiceListQuery,
-    InvoiceSummary, IssuedInvoice, JournalRow, License, LicenseQuery, NewDestination, NumberingAudit, OutboundMessage,
-    PrepareExport, Purged, Rejection, Reply, Snapshot, Source, SupplierDetails, WebhookCounters, WebhookQuery,
-    WithSecret,
+    AssignLicense, AuditEntry, AuditQuery, BatchFilePreview, BatchFileRequest, BatchFileSummary, ChainVerdict,
+    ChangeLicense, Currency, Destination, EditExport, Endpoint, ErrorBody, Export, ExportDiff, ExportQuery, ExportStep,
+    IdempotencyQuery, IdempotencyRecord, InboundEvent, InvoiceListQuery, InvoiceSummary, IssuedInvoice, JournalRow,
+    License, LicenseQuery, NewDestination, NumberingAudit, OutboundMessage, PrepareExport, Purged, Rejection, Reply,
+    Snapshot, Source, SupplierDetails, WebhookCounters, WebhookQuery, WithSecret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -153,6 +153,28 @@ pub async fn save_invoice_pdf(number: String, path: String) -> Result<SavedDocum
 
 pub async fn open_document(path: String) -> Result<(), ErrorBody> {
     call("open_document", &one("path", path)).await
+}
+
+#[derive(Serialize)]
+struct PreviewBatch {
+    path: String,
+    currency: Currency,
+}
+
+pub async fn preview_batch(path: String, currency: Currency) -> Result<BatchFilePreview, ErrorBody> {
+    call("preview_batch", &PreviewBatch { path, currency }).await
+}
+
+pub async fn start_batch(request: BatchFileRequest) -> Result<BatchFileSummary, ErrorBody> {
+    call("start_batch", &one("request", request)).await
+}
+
+pub async fn batch_progress() -> Result<Option<BatchFileSummary>, ErrorBody> {
+    call("batch_progress", &NoArgs {}).await
+}
+
+pub async fn cancel_batch() -> Result<Option<BatchFileSummary>, ErrorBody> {
+    call("cancel_batch", &NoArgs {}).await
 }
 
 pub async fn list_licenses(query: LicenseQuery) -> Result<Vec<License>, ErrorBody> {

@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
             <nav>
                 {tab(Screen::Invoices, "nav-invoices", "Invoices")}
                 {tab(Screen::NewInvoice, "nav-new-invoice", "New invoice")}
+                {tab(Screen::Batch, "nav-batch", "Batch")}
                 {tab(Screen::Audit, "nav-audit", "Audit")}
                 {tab(Screen::Licenses, "nav-licenses", "Licenses")}
                 {tab(Screen::Idempotency, "nav-idempotency", "Idempotency")}
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
             {move || match ui.screen.get() {
                 Screen::Invoices => view! { <screens::invoices::InvoiceList /> }.into_any(),
                 Screen::NewInvoice => view! { <screens::issue::IssueForm /> }.into_any(),
+                Screen::Batch => view! { <screens::batch::BatchScreen /> }.into_any(),
                 Screen::Detail(number) => view! { <screens::detail::InvoiceDetail number=number /> }.into_any(),
                 Screen::Audit => view! { <screens::audit::Audit /> }.into_any(),
                 Screen::Licenses => view! { <screens::licenses::Licenses /> }.into_any(),

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 pub enum Screen {
     Invoices,
     NewInvoice,
+    Batch,
     Detail(String),
     Audit,
     Licenses,

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod batch;
 pub mod catalog;
 pub mod credit;
 pub mod document;
@@ -38,6 +39,7 @@ pub mod text;
 pub mod trail;
 pub mod webhook;
 
+pub use batch::{BatchFilePreview, BatchFileRequest, BatchFileSummary, BatchPreviewRow, BatchRecordError};
 pub use credit::{CreditNoteRef, CreditOf, CreditScope, CreditStatus, CreditedAmount, CreditedLine};
 pub use document::{DocumentLanguage, DocumentParties, Party, PrintedDocument, SupplierDetails};
 pub use error::{ErrorBody, Localized};

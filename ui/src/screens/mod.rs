@@ -1,6 +1,7 @@
 //! One file per screen, and the little they share.
 
 pub mod audit;
+pub mod batch;
 pub mod credit;
 pub mod detail;
 pub mod document;

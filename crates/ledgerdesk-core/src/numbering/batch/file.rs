@@ -103,7 +103,10 @@ fn bad(line: u64, reason: impl Into<String>, reason_tr: impl Into<String>) -> Er
 
 /// Reads the records of a batch file from `input`, one at a time. The header of a CSV file is read (and
 /// checked) here, so a file that cannot be a batch is refused before anything is issued.
-pub fn records(input: impl Read + 'static, format: Format) -> Result<Box<dyn Iterator<Item = Result<Record>>>> {
+pub fn records(
+    input: impl Read + Send + 'static,
+    format: Format,
+) -> Result<Box<dyn Iterator<Item = Result<Record>> + Send>> {
     let input = std::io::BufReader::new(LineLimit::new(input));
     Ok(match format {
         Format::JsonLines => Box::new(JsonLines { input, line: 0, done: false }),

@@ -21,6 +21,7 @@
 pub mod file;
 pub(crate) mod group;
 pub mod postgres;
+pub mod run;
 pub mod sqlite;
 
 use std::collections::HashMap;
