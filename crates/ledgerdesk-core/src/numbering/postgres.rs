@@ -94,6 +94,16 @@ pub(crate) async fn load_series(conn: &mut PgConnection, tenant: &str, series: &
     })
 }
 
+/// Locks the series row until commit (the first lock of every numbering write: series → counter) and
+/// reads its last issue date under that lock.
+pub(crate) async fn lock_series(conn: &mut PgConnection, series: &SeriesContext) -> Result<Option<NaiveDate>> {
+    sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(series.series_id)
+        .fetch_one(conn)
+        .await
+        .db()
+}
+
 /// The series that holds `number` already.
 async fn holder_of(conn: &mut PgConnection, series: &SeriesContext, number: &str) -> Result<String> {
     sqlx::query_scalar(
@@ -419,12 +429,7 @@ async fn reserve(pool: &PgPool, request: &ReserveNumbers) -> Result<Reservation>
     series.admit(date)?;
     // Numbers follow dates for reserved blocks too: the series row is locked (series → counter, as an
     // issue takes them) and its last issue date read under that lock.
-    let last: Option<NaiveDate> =
-        sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(series.series_id)
-            .fetch_one(&mut *tx)
-            .await
-            .db()?;
+    let last = lock_series(&mut tx, &series).await?;
     if let Some(last) = last.filter(|last| date < *last) {
         return Err(series.out_of_order(date, last));
     }

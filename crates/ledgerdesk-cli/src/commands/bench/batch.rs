@@ -99,13 +99,8 @@ pub async fn run(cli: &Cli, url: &str, invoices: u32, chunk: u32) -> Outcome {
             r.batches.p50_ms,
             r.batches.p99_ms,
             r.speedup,
-            if r.audit_clean { "clean, every number issued once" } else { "BROKEN" }
+            super::audit_line(r.audit_clean)
         )
     })?;
-    if report.audit_clean {
-        Ok(())
-    } else {
-        Err(Error::Storage { backend: report.backend, detail: "the benchmark's numbering audit is not clean".into() }
-            .into())
-    }
+    super::audit_verdict(report.backend, report.audit_clean)
 }

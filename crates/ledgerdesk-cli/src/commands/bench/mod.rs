@@ -57,6 +57,20 @@ async fn scratch_invoicing(store: &AnyStore, prefix: &str) -> Result<String> {
 }
 
 /// Throughput and latency of one measured phase.
+/// How a benchmark's numbering audit reads in its report.
+fn audit_line(clean: bool) -> &'static str {
+    if clean { "clean, every number issued once" } else { "BROKEN" }
+}
+
+/// A benchmark whose numbering audit is not clean fails, whatever its figures.
+fn audit_verdict(backend: &'static str, clean: bool) -> Outcome {
+    if clean {
+        Ok(())
+    } else {
+        Err(Error::Storage { backend, detail: "the benchmark's numbering audit is not clean".into() }.into())
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Phase {
     operations: u32,

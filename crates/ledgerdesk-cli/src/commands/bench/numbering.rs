@@ -162,13 +162,8 @@ pub async fn run(cli: &Cli, url: &str, concurrency: u32, count: u32) -> Outcome 
             r.invoice_issue.p99_ms,
             r.throughput_ratio,
             r.p99_ratio,
-            if r.audit_clean { "clean, every number issued once" } else { "BROKEN" }
+            super::audit_line(r.audit_clean)
         )
     })?;
-    if report.audit_clean {
-        Ok(())
-    } else {
-        Err(Error::Storage { backend: report.backend, detail: "the benchmark's numbering audit is not clean".into() }
-            .into())
-    }
+    super::audit_verdict(report.backend, report.audit_clean)
 }

@@ -19,7 +19,7 @@ use crate::db::{KeyPolicy, PgStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency::postgres::claim_in;
 use crate::idempotency::{Claim, Held, Scope, replay, to_json};
-use crate::numbering::postgres::{issue, load_series};
+use crate::numbering::postgres::{issue, load_series, lock_series};
 use crate::numbering::{Draft, Placement, SeriesContext};
 use crate::webhooks::outbound::fan_out_sql;
 
@@ -303,12 +303,7 @@ async fn issue_set(
     codes.dedup();
     let customers = customer_ids(&mut *tx, &series, codes).await?;
     // The series row, locked until commit: numbers follow dates from its last issue date on.
-    let last: Option<NaiveDate> =
-        sqlx::query_scalar("SELECT last_issue_date FROM invoice_series WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(series.series_id)
-            .fetch_one(&mut *tx)
-            .await
-            .db()?;
+    let last = lock_series(&mut *tx, &series).await?;
     let mut check = RunCheck::new(&series, last);
     let admitted: Vec<(usize, Option<i64>, NaiveDate)> = run
         .iter()
