@@ -101,8 +101,7 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
             "concurrency",
             "--concurrency must be from 1 to 256 and --count at least 1",
             "--concurrency 1 ile 256 arasında, --count en az 1 olmalıdır",
-        )
-        .into());
+        ));
     }
     let store = super::open_scratch(url, concurrency + 2).await?;
     let tenant = format!("BENCH{}", Utc::now().format("%Y%m%d%H%M%S%3f"));

@@ -143,8 +143,9 @@ pub(crate) enum KeyTurn {
     Unkeyed,
     /// Ours under this claim: issue, and store the answer.
     Held(Held),
-    /// Decided already (replayed, or refused: in use, reused with other arguments).
-    Decided(BatchOutcome),
+    /// Decided already (replayed, or refused: in use, reused with other arguments). Boxed: an outcome
+    /// (an invoice) is far larger than a claim.
+    Decided(Box<BatchOutcome>),
 }
 
 /// The checks of a single issue, for a run of invoices of one series issued together: each is admitted

@@ -46,7 +46,7 @@ fn run(tx: &Transaction<'_>, ready: &[Ready], policy: KeyPolicy) -> Result<Vec<B
     for (item, turn) in ready.iter().zip(turns) {
         let held = match turn {
             KeyTurn::Decided(outcome) => {
-                outcomes.push(outcome);
+                outcomes.push(*outcome);
                 continue;
             }
             KeyTurn::Unkeyed => None,
@@ -61,9 +61,9 @@ fn key_turn(tx: &Transaction<'_>, item: &Ready, policy: KeyPolicy) -> Result<Key
     let Some((scope, fingerprint)) = &item.key else { return Ok(KeyTurn::Unkeyed) };
     Ok(match claim(tx, scope, fingerprint, policy, now()) {
         Ok(Claim::Held { fence }) => KeyTurn::Held(Held { scope: scope.clone(), fence }),
-        Ok(Claim::Finished { status, response }) => KeyTurn::Decided(replay(status, &response)),
+        Ok(Claim::Finished { status, response }) => KeyTurn::Decided(Box::new(replay(status, &response))),
         Err(e) if e.is_retryable() => return Err(e),
-        Err(e) => KeyTurn::Decided(Err(e)),
+        Err(e) => KeyTurn::Decided(Box::new(Err(e))),
     })
 }
 
