@@ -63,4 +63,16 @@ mod tests {
         assert_ne!(fingerprint("cmd", &a).unwrap(), fingerprint("other", &a).unwrap());
         assert_eq!(fingerprint("cmd", &a).unwrap().len(), 64);
     }
+
+    /// Found by the `idempotency_fingerprint` fuzz target: a number too large for an integer became a
+    /// float whose text, read back, was another float (serde_json's fast float reading is not exact), so
+    /// the same arguments written twice fingerprinted apart. The workspace reads floats exactly now
+    /// (serde_json's `float_roundtrip`).
+    #[test]
+    fn a_large_number_fingerprints_alike_however_often_it_is_written() {
+        let text = "66666666666666666666666666666662666666666666666666";
+        let value: Value = serde_json::from_str(text).unwrap();
+        let again: Value = serde_json::from_str(&serde_json::to_string_pretty(&value).unwrap()).unwrap();
+        assert_eq!(fingerprint("cmd", &value).unwrap(), fingerprint("cmd", &again).unwrap());
+    }
 }
