@@ -71,7 +71,8 @@ async fn run(tx: &mut PgConnection, ready: &[Ready], policy: KeyPolicy) -> Resul
         .collect())
 }
 
-/// The undecided items, in order, as runs of one tenant and series; a reserved position runs alone.
+/// The undecided items as runs of one tenant and series, each in the batch's order; a reserved position
+/// runs alone.
 fn runs(ready: &[Ready], decided: &[Option<BatchOutcome>]) -> Vec<Vec<usize>> {
     let mut runs: Vec<Vec<usize>> = Vec::new();
     let mut by_series: HashMap<(&str, &str), usize> = HashMap::new();
@@ -87,6 +88,15 @@ fn runs(ready: &[Ready], decided: &[Option<BatchOutcome>]) -> Vec<Vec<usize>> {
         });
         runs[run].push(i);
     }
+    // In one order everywhere (tenant, then series), so two batches of other processes that touch the
+    // same series lock them in the same order and never wait on each other in a circle.
+    runs.sort_by(|a, b| {
+        let key = |run: &Vec<usize>| {
+            let request = &ready[run[0]].draft.request;
+            (request.tenant.clone(), request.series.clone())
+        };
+        key(a).cmp(&key(b))
+    });
     runs
 }
 
