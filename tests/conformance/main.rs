@@ -18,6 +18,7 @@ mod numbering;
 mod outbound;
 mod processes;
 mod reservations;
+mod restart;
 mod schema;
 mod trail;
 
@@ -117,6 +118,12 @@ conformance! {
     outbound::gone_disables_the_endpoint_until_it_is_enabled,
     outbound::a_rotated_secret_signs_beside_the_old_one,
     outbound::two_worker_processes_lose_nothing_when_one_is_killed,
+}
+
+/// Postgres alone: a SQLite book has no server to restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_restarted_during_a_run_is_waited_out() {
+    restart::a_restarted_server_is_waited_out_and_nothing_is_issued_twice().await;
 }
 
 /// Postgres alone: a SQLite book has no connection to drop.

@@ -56,7 +56,15 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
                 Error::Storage { backend: "postgres", detail: describe(&e) }
             }
         }
-        sqlx::Error::PoolTimedOut => Error::Transient { backend: "postgres", detail: e.to_string() },
+        // No connection within the connect timeout: the server is down or unreachable (a restart, a
+        // network cut), or every connection stayed busy that long. Either way the user is told so at
+        // once, rather than the wait being retried into a misleading `numbering_contention`.
+        sqlx::Error::PoolTimedOut => Error::DatabaseUnavailable {
+            backend: "postgres",
+            detail: "no connection to Postgres within the connect timeout: the server is down or unreachable, \
+                     or every connection is busy"
+                .into(),
+        },
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
             Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() }
         }
