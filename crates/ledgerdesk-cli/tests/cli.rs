@@ -16,6 +16,17 @@ fn one_error_line(output: &Output) -> String {
     stderr
 }
 
+/// A new book in `dir`, and a runner of `ledgerdesk --db BOOK …` on it.
+fn new_book(dir: &std::path::Path) -> impl Fn(&[&str]) -> Output {
+    let url = format!("sqlite:{}", dir.join("books.sqlite3").display());
+    let run = move |args: &[&str]| {
+        let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
+        ledgerdesk(&all)
+    };
+    assert!(run(&["init"]).status.success());
+    run
+}
+
 #[test]
 fn bad_arguments_exit_2_with_one_line() {
     let output = ledgerdesk(&["invoice", "issue", "--tenant", "ACME"]);
@@ -65,12 +76,7 @@ fn turkish_messages_on_request() {
 #[test]
 fn the_same_command_and_key_run_again_replay_the_first_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
-    let run = |args: &[&str]| {
-        let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
-        ledgerdesk(&all)
-    };
-    assert!(run(&["init"]).status.success());
+    let run = new_book(dir.path());
     assert!(run(&["tenant", "add", "--code", "ACME", "--name", "Acme SL"]).status.success());
     // `--days` counts from today's midnight UTC, so the same command line is the same request all day.
     let assign = ["--json", "license", "assign", "--tenant", "ACME", "--holder", "ana", "--product", "books"];
@@ -97,12 +103,7 @@ fn the_same_command_and_key_run_again_replay_the_first_answer() {
 #[test]
 fn a_batch_file_reports_each_bad_record_and_run_again_issues_only_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
-    let run = |args: &[&str]| {
-        let all: Vec<&str> = ["--db", url.as_str()].iter().chain(args).copied().collect();
-        ledgerdesk(&all)
-    };
-    assert!(run(&["init"]).status.success());
+    let run = new_book(dir.path());
     assert!(
         run(&["tenant", "add", "--code", "ACME", "--name", "Acme SL", "--books-open-from", "2026-01-01"])
             .status
