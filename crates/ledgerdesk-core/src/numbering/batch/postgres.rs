@@ -177,23 +177,19 @@ async fn settle_keys(
             },
         }
     }
-    let scopes =
-        |list: &[&Held], f: fn(&Scope) -> &String| list.iter().map(|h| f(&h.scope).clone()).collect::<Vec<_>>();
     if !finished.is_empty() {
         let holders: Vec<&Held> = finished.iter().map(|(held, _, _)| *held).collect();
-        let updated = sqlx::query(
-            "UPDATE idempotency_keys k
+        let updated = bind_claims(
+            sqlx::query(
+                "UPDATE idempotency_keys k
                 SET status = x.status, response = x.response, completed_at = $8, locked_until = NULL
                FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[])
                     AS x (t, u, c, key, fence, status, response)
               WHERE k.tenant = x.t AND k.user_id = x.u AND k.command = x.c AND k.key = x.key
                 AND k.fence = x.fence AND k.status = 'in_flight'",
+            ),
+            &holders,
         )
-        .bind(scopes(&holders, |s| &s.tenant))
-        .bind(scopes(&holders, |s| &s.user))
-        .bind(scopes(&holders, |s| &s.command))
-        .bind(scopes(&holders, |s| &s.key))
-        .bind(holders.iter().map(|h| h.fence).collect::<Vec<_>>())
         .bind(finished.iter().map(|(_, status, _)| (*status).to_owned()).collect::<Vec<_>>())
         .bind(finished.iter().map(|(_, _, response)| response.clone()).collect::<Vec<_>>())
         .bind(now())
@@ -206,22 +202,35 @@ async fn settle_keys(
         }
     }
     if !freed.is_empty() {
-        sqlx::query(
-            "DELETE FROM idempotency_keys k
-              USING UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[]) AS x (t, u, c, key, fence)
-              WHERE k.tenant = x.t AND k.user_id = x.u AND k.command = x.c AND k.key = x.key
-                AND k.fence = x.fence AND k.status = 'in_flight'",
+        bind_claims(
+            sqlx::query(
+                "DELETE FROM idempotency_keys k
+                  USING UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[]) AS x (t, u, c, key, fence)
+                  WHERE k.tenant = x.t AND k.user_id = x.u AND k.command = x.c AND k.key = x.key
+                    AND k.fence = x.fence AND k.status = 'in_flight'",
+            ),
+            &freed,
         )
-        .bind(scopes(&freed, |s| &s.tenant))
-        .bind(scopes(&freed, |s| &s.user))
-        .bind(scopes(&freed, |s| &s.command))
-        .bind(scopes(&freed, |s| &s.key))
-        .bind(freed.iter().map(|h| h.fence).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .db()?;
     }
     Ok(())
+}
+
+/// Binds `$1`–`$5` of a statement over many claims: their scopes' tenant, user, command and key, and
+/// their fences, each as an array.
+fn bind_claims<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    claims: &[&Held],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let column = |f: fn(&Scope) -> &String| claims.iter().map(|h| f(&h.scope).clone()).collect::<Vec<_>>();
+    query
+        .bind(column(|s| &s.tenant))
+        .bind(column(|s| &s.user))
+        .bind(column(|s| &s.command))
+        .bind(column(|s| &s.key))
+        .bind(claims.iter().map(|h| h.fence).collect::<Vec<_>>())
 }
 
 /// Issues one run of one series: set-based, or one savepoint per invoice when it holds a reserved
@@ -289,7 +298,8 @@ async fn customer_ids(
 }
 
 /// Issues a run set-based. Returns `false`, having written what the caller's savepoint then undoes, if
-/// one of its numbers was printed by another series already.
+/// its tenant or series does not exist or one of its numbers was printed by another series already: the
+/// caller then issues each invoice alone, so that each hears its own error.
 async fn issue_set(
     tx: &mut PgConnection,
     ready: &[Ready],
@@ -300,13 +310,8 @@ async fn issue_set(
     let series = match load_series(&mut *tx, &first.tenant, &first.series).await {
         Ok(series) => series,
         Err(e) if e.is_retryable() => return Err(e),
-        Err(e) => {
-            // The tenant or series does not exist: every invoice of the run is refused alike.
-            for &i in run {
-                issued[i] = Some(Err(same_error(&e)));
-            }
-            return Ok(true);
-        }
+        // The tenant or series does not exist: each invoice of the run, issued alone, hears so itself.
+        Err(_) => return Ok(false),
     };
     let mut codes: Vec<String> = run.iter().filter_map(|&i| ready[i].draft.request.customer.clone()).collect();
     codes.sort();
@@ -370,17 +375,6 @@ async fn issue_set(
         issued[invoice.index] = Some(Ok(draft.issued(series.clone(), invoice.placement, id)));
     }
     Ok(true)
-}
-
-/// An error as it would be met again by each invoice of a run (a missing tenant or series).
-fn same_error(e: &Error) -> Error {
-    match e {
-        Error::TenantNotFound(tenant) => Error::TenantNotFound(tenant.clone()),
-        Error::SeriesNotFound { tenant, series } => {
-            Error::SeriesNotFound { tenant: tenant.clone(), series: series.clone() }
-        }
-        other => Error::Storage { backend: "postgres", detail: other.to_string() },
-    }
 }
 
 /// An invoice of a run, placed.
