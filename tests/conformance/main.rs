@@ -10,6 +10,7 @@ mod dropped;
 mod exports;
 mod fixtures;
 mod idempotency;
+mod identity;
 mod inbound;
 mod licenses;
 mod mistakes;
@@ -91,6 +92,8 @@ conformance! {
     schema::migrations_rerun_cleanly_and_refuse_a_changed_one,
     schema::issued_invoices_cannot_be_deleted_or_rewritten,
     schema::master_data_creation_is_idempotent,
+    identity::each_role_does_what_its_table_allows_and_nothing_more,
+    identity::a_write_names_the_signed_in_person_whatever_the_request_claims,
     idempotency::fifty_identical_requests_take_effect_once,
     idempotency::a_key_is_scoped_and_refuses_other_arguments,
     idempotency::validation_errors_are_not_stored_outcomes_are,
@@ -130,4 +133,16 @@ async fn postgres_restarted_during_a_run_is_waited_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_dropped_connections_take_effect_exactly_once() {
     dropped::dropped_connections_take_effect_exactly_once(ledgerdesk_conformance::Kind::Postgres).await;
+}
+
+/// Postgres alone: a clerk's own `psql` session is held by grants, policies and triggers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_clerk_in_psql_is_held_by_the_database() {
+    identity::a_clerk_in_psql_is_held_by_the_database().await;
+}
+
+/// SQLite alone: on Postgres the server itself checks passwords.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_offline_wrong_passwords_are_refused_recorded_and_then_paused() {
+    identity::offline_wrong_passwords_are_refused_recorded_and_then_paused().await;
 }

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Opening, StoreOptions};
+use ledgerdesk_types::{NewUser, Role, UserChange};
 use sqlx::{Connection, PgConnection};
 
 /// Which database a test runs against.
@@ -31,6 +33,17 @@ pub struct TestDb {
     /// Its URL, as `--db` takes it.
     pub url: String,
     cleanup: Cleanup,
+    /// Postgres logins made for this test's people (cluster-wide), dropped after the database.
+    logins: std::sync::Mutex<Vec<String>>,
+}
+
+/// A person of a test book: an offline account, or a Postgres login, and the password they sign in with.
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// Their sign-in name, unique to the test (Postgres logins are shared by every database).
+    pub name: String,
+    /// Their password.
+    pub password: String,
 }
 
 enum Cleanup {
@@ -65,7 +78,7 @@ impl TestDb {
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
-                TestDb { kind, url, cleanup: Cleanup::Sqlite(dir) }
+                TestDb { kind, url, cleanup: Cleanup::Sqlite(dir), logins: Default::default() }
             }
             Kind::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -86,7 +99,7 @@ impl TestDb {
                     .await
                     .expect("CREATE DATABASE");
                 let url = with_database(&admin_url, &name);
-                TestDb { kind, url, cleanup: Cleanup::Postgres { admin_url, name } }
+                TestDb { kind, url, cleanup: Cleanup::Postgres { admin_url, name }, logins: Default::default() }
             }
         }
     }
@@ -101,6 +114,66 @@ impl TestDb {
         AnyStore::open_as(&self.url, options, Opening::CreateIfMissing)
             .await
             .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+    }
+
+    /// A new person with `roles`, added by the owner: named `t<pid>_<n>_<stem>`, so tests running at once
+    /// on one Postgres never share a login.
+    pub async fn person(&self, stem: &str, roles: &[Role]) -> Person {
+        let name = format!("t{}_{}_{stem}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let person = Person { password: format!("{name} takes a long password"), name };
+        if self.kind == Kind::Postgres {
+            self.logins.lock().expect("the logins").push(person.name.clone());
+        }
+        let user = NewUser { name: person.name.clone(), password: person.password.clone(), roles: roles.to_vec() };
+        self.open().await.add_user(user).await.expect("a new person");
+        person
+    }
+
+    /// The URL signing in as `person`: on Postgres their login and password; a SQLite book's URL is the
+    /// file's, whoever signs in.
+    pub fn url_as(&self, person: &Person) -> String {
+        match self.kind {
+            Kind::Sqlite => self.url.clone(),
+            Kind::Postgres => {
+                let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, rest)| rest);
+                let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+                format!("postgres://{}:{}@{host}", person.name, person.password.replace(' ', "%20"))
+            }
+        }
+    }
+
+    /// The book, signed in as `person`.
+    pub async fn open_as(&self, person: &Person) -> AnyStore {
+        match self.open().await {
+            AnyStore::Sqlite(book) => {
+                AnyStore::Sqlite(book.sign_in(&person.name, &person.password).await.expect("signed in"))
+            }
+            AnyStore::Postgres(_) => AnyStore::open(&self.url_as(person), StoreOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("signing in as {}: {e}", person.name)),
+        }
+    }
+
+    /// Lets `person` see `tenant` (Postgres); offline every account sees every tenant.
+    pub async fn let_see(&self, person: &Person, tenant: &str) {
+        if self.kind == Kind::Postgres {
+            let change = UserChange { name: person.name.clone(), roles: Vec::new(), tenants: vec![tenant.to_owned()] };
+            self.open().await.grant_user(change).await.expect("tenant access");
+        }
+    }
+
+    /// Raw SQL on Postgres as `person` would run it in `psql` with their own password; the server's error
+    /// text if it refuses.
+    pub async fn execute_as(&self, person: &Person, sql: &str) -> Result<(), String> {
+        assert_eq!(self.kind, Kind::Postgres, "a SQLite book has no logins");
+        let mut conn = PgConnection::connect(&self.url_as(person)).await.map_err(|e| e.to_string())?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.map(drop).map_err(|e| e.to_string())
+    }
+
+    /// A count as `person` reads it on Postgres (row-level security applied).
+    pub async fn count_as(&self, person: &Person, sql: &str) -> Result<i64, String> {
+        let mut conn = PgConnection::connect(&self.url_as(person)).await.map_err(|e| e.to_string())?;
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut conn).await.map_err(|e| e.to_string())
     }
 
     /// Runs raw SQL from outside the store, on a connection of its own; returns the database's error text.
@@ -206,6 +279,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let login_admin_url = admin_url.clone();
             let (admin_url, database) = (admin_url.clone(), name.clone());
             // Drop runs outside async; use a runtime of our own on a plain thread.
             let dropped = std::thread::spawn(move || {
@@ -221,6 +295,24 @@ impl Drop for TestDb {
             .join();
             if !matches!(dropped, Ok(Some(_))) {
                 eprintln!("warning: could not drop test database {name}");
+            }
+            let logins = std::mem::take(&mut *self.logins.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            if !logins.is_empty() {
+                let admin_url = login_admin_url;
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    runtime.block_on(async {
+                        let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                        for login in logins {
+                            let drop_login = format!("DROP ROLE IF EXISTS \"{login}\"");
+                            if sqlx::raw_sql(sqlx::AssertSqlSafe(drop_login)).execute(&mut admin).await.is_err() {
+                                eprintln!("warning: could not drop test login {login}");
+                            }
+                        }
+                        Some(())
+                    })
+                })
+                .join();
             }
         }
     }

@@ -27,6 +27,9 @@ pub struct Cli {
     pub statement_timeout_secs: u64,
     #[command(subcommand)]
     pub command: Command,
+    /// The innermost subcommand's `--user`, found by `main` after parsing.
+    #[arg(skip)]
+    pub acting_user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +75,52 @@ pub enum Command {
     /// Benchmarks against a raw baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// People and their roles: offline accounts in the book, or Postgres logins.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person (password from LEDGERDESK_NEW_PASSWORD, or asked for twice).
+    Add {
+        /// Sign-in name: a-z, 0-9, _ and ., starting with a letter.
+        name: String,
+        /// clerk, approver or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Grant roles, and on Postgres tenants, to a person.
+    Grant(UserChangeArgs),
+    /// Revoke roles, and on Postgres tenants, from a person (from their next sign-in).
+    Revoke(UserChangeArgs),
+    /// Everyone, with their roles (and tenants).
+    List {
+        #[command(flatten)]
+        user: UserArg,
+    },
+    /// Who this command line acts as.
+    Whoami {
+        #[command(flatten)]
+        user: UserArg,
+    },
+}
+
+/// The roles and tenants of a grant or revoke.
+#[derive(Debug, Args)]
+pub struct UserChangeArgs {
+    /// The person.
+    pub name: String,
+    /// clerk, approver or admin; repeat for several.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// Tenant code (Postgres); repeat for several.
+    #[arg(long = "tenant", required_unless_present = "roles")]
+    pub tenants: Vec<String>,
+    #[command(flatten)]
+    pub user: UserArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +142,9 @@ pub enum TenantCommand {
         /// Days past today an issue may be dated (0 to 366) [default: 0].
         #[arg(long)]
         future_days: Option<u32>,
+        /// Signs in, in a book with accounts (the series' or tenant's author is the signed-in person).
+        #[command(flatten)]
+        user: UserArg,
     },
     /// Show a tenant with its date limits.
     Show {
@@ -177,6 +229,8 @@ pub enum SeriesCommand {
         /// regular (invoices) or corrective (credit notes only, numbered on their own).
         #[arg(long, default_value = "regular")]
         kind: String,
+        #[command(flatten)]
+        user: UserArg,
     },
     /// List a tenant's series.
     List {
@@ -219,6 +273,8 @@ pub enum CustomerCommand {
         /// VAT or tax number.
         #[arg(long)]
         tax_id: Option<String>,
+        #[command(flatten)]
+        user: UserArg,
     },
     /// Show, or change, the address and VAT id the customer's invoice documents print. Only the details
     /// given change.
@@ -237,10 +293,14 @@ pub enum CustomerCommand {
 /// Who is writing; recorded on every write.
 #[derive(Debug, Args)]
 pub struct UserArg {
-    /// Recorded as the author [default: $USER].
-    #[arg(long)]
+    /// Recorded as the author [default: the Postgres login, else $USER]. In a book with accounts, signs
+    /// in as this account (password from LEDGERDESK_PASSWORD, or asked for).
+    #[arg(long = "user", id = ACTING_USER)]
     pub user: Option<String>,
 }
+
+/// The clap id of every subcommand's `--user`, by which `main` finds who signs in.
+pub const ACTING_USER: &str = "acting_user";
 
 /// An idempotency key: the same key sent again replays the first answer instead of acting twice.
 #[derive(Debug, Args)]

@@ -16,10 +16,15 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _};
 
 fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
+    let parsed = args::Cli::command().try_get_matches().and_then(|matches| {
+        let mut cli = args::Cli::from_arg_matches(&matches)?;
+        cli.acting_user = acting_user(&matches);
+        Ok(cli)
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
@@ -40,5 +45,20 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(&cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => output::finish(&failure),
+    }
+}
+
+/// The `--user` of the innermost subcommand that has one: who signs in, in a book with accounts.
+fn acting_user(matches: &ArgMatches) -> Option<String> {
+    let mut level = matches;
+    let mut found = None;
+    loop {
+        if let Ok(Some(name)) = level.try_get_one::<String>(args::ACTING_USER) {
+            found = Some(name.clone());
+        }
+        match level.subcommand() {
+            Some((_, inner)) => level = inner,
+            None => return found,
+        }
     }
 }

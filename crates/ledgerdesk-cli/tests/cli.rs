@@ -146,3 +146,49 @@ fn a_batch_file_reports_each_bad_record_and_run_again_issues_only_the_rest() {
     assert!(stderr.contains("line 3 (ref s2): error[customer_not_found]"), "{stderr}");
     assert!(stderr.contains("error[batch_record_invalid]: line 4: "), "{stderr}");
 }
+
+#[test]
+fn a_book_with_accounts_signs_in_and_holds_each_person_to_their_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("books.sqlite3").display());
+    let run = |password: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+            .args(["--db", url.as_str()])
+            .args(args)
+            .env("LEDGERDESK_PASSWORD", password)
+            .env("LEDGERDESK_NEW_PASSWORD", "ana's long password")
+            .output()
+            .expect("run")
+    };
+    assert!(run("", &["init"]).status.success());
+    // The owner (whoever opens the file without signing in) sets the book up and adds the people.
+    for setup in [
+        &["tenant", "add", "--code", "ACME", "--name", "Acme SL"][..],
+        &["series", "add", "--tenant", "ACME", "--code", "INV"],
+        &["customer", "add", "--tenant", "ACME", "--code", "C1", "--name", "First"],
+        &["user", "add", "ana", "--role", "clerk"],
+    ] {
+        let output = run("", setup);
+        assert!(output.status.success(), "{setup:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let issue =
+        ["invoice", "issue", "--tenant", "ACME", "--series", "INV", "--customer", "C1", "--line", "Audit|1|100|21"];
+    let as_ana: Vec<&str> = issue.iter().chain(&["--user", "ana", "--json"]).copied().collect();
+
+    let issued = run("ana's long password", &as_ana);
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let issued: serde_json::Value = serde_json::from_slice(&issued.stdout).unwrap();
+    assert_eq!(issued["created_by"], "ana");
+
+    let line = one_error_line(&run("not ana's password", &as_ana));
+    assert!(line.starts_with("error[sign_in_failed]"), "{line}");
+    let line = one_error_line(&run(
+        "ana's long password",
+        &["series", "add", "--tenant", "ACME", "--code", "X", "--user", "ana"],
+    ));
+    assert!(line.starts_with("error[permission_denied]") && line.contains("admin"), "{line}");
+    let whoami = run("ana's long password", &["user", "whoami", "--user", "ana"]);
+    assert_eq!(String::from_utf8_lossy(&whoami.stdout).trim(), "ana: clerk");
+    let line = one_error_line(&run("ana's long password", &["user", "list", "--user", "ana"]));
+    assert!(line.starts_with("error[permission_denied]"), "{line}");
+}

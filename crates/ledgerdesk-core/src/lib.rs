@@ -17,6 +17,7 @@
 //! - [`documents`]: the invoice document: the parties' details it prints, fixed at its first print
 //!   with the SHA-256 of its PDF ([`Documents`]).
 //! - [`idempotency`]: idempotency keys: claim, fence, replay, purge ([`Keys`]).
+//! - [`identity`]: who is acting and whether they may: roles, offline accounts, Postgres logins ([`Users`]).
 //! - [`licenses`]: one ACTIVE license per holder, optimistic concurrency ([`Licenses`]).
 //! - [`payments`]: payments against invoices, never past their total.
 //! - [`webhooks`]: inbound events recorded once ([`WebhookInbox`]), outbound messages delivered at
@@ -58,6 +59,7 @@ pub mod exports;
 mod fault;
 pub mod format;
 pub mod idempotency;
+pub mod identity;
 pub mod invoices;
 pub mod licenses;
 pub mod migrate;
@@ -81,6 +83,7 @@ pub use error::{Error, Result};
 pub use exports::setup::ExportSetup;
 pub use exports::{ExportError, Exports, FourEyes};
 pub use idempotency::Keys;
+pub use identity::{Action, Users};
 pub use invoices::Invoices;
 pub use ledgerdesk_types as types;
 pub use licenses::Licenses;

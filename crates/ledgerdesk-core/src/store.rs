@@ -10,6 +10,7 @@
 //! - [`Continuity`]: the continuity audit (`continuity/`);
 //! - [`Documents`]: the invoice document's details and fixed copies (`documents/`);
 //! - [`Keys`]: idempotency records (`idempotency/`);
+//! - [`Users`]: the people of a book and their roles (`identity/`);
 //! - [`Licenses`]: licenses (`licenses/`);
 //! - [`WebhookInbox`], [`WebhookOutbox`]: webhooks, in and out (`webhooks/`);
 //! - [`AuditTrail`]: the hash-chained audit trail (`trail/`);
@@ -28,6 +29,7 @@ use crate::documents::Documents;
 use crate::exports::Exports;
 use crate::exports::setup::ExportSetup;
 use crate::idempotency::Keys;
+use crate::identity::Users;
 use crate::invoices::Invoices;
 use crate::licenses::Licenses;
 use crate::numbering::Numbering;
@@ -48,6 +50,7 @@ pub trait Store:
     + Continuity
     + Documents
     + Keys
+    + Users
     + Licenses
     + WebhookInbox
     + WebhookOutbox
@@ -62,12 +65,12 @@ impl<T> Store for T where
         + Catalog
         + Numbering
         + BatchIssuing
-        + BatchIssuing
         + Invoices
         + Credits
         + Continuity
         + Documents
         + Keys
+        + Users
         + Licenses
         + WebhookInbox
         + WebhookOutbox
@@ -88,6 +91,7 @@ pub mod prelude {
     pub use crate::exports::Exports;
     pub use crate::exports::setup::ExportSetup;
     pub use crate::idempotency::Keys;
+    pub use crate::identity::Users;
     pub use crate::invoices::Invoices;
     pub use crate::licenses::Licenses;
     pub use crate::numbering::Numbering;

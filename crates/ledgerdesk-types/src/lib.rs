@@ -13,6 +13,7 @@
 //! - [`numbering`]: series reset policies and the continuity audit report.
 //! - [`license`]: licenses, their changes and batch outcomes.
 //! - [`idempotency`]: idempotency records and the reply of an idempotent command.
+//! - [`identity`]: roles, whom a store acts as, and the people an administrator keeps.
 //! - [`error`]: the wire shape of an error (`code`, English and Turkish message) and the [`Localized`] trait.
 //! - [`text`]: text from outside read strictly: plain decimals, no control characters, shortened echoes.
 //! - [`payment`]: payments and an invoice's payment status.
@@ -29,6 +30,7 @@ pub mod document;
 pub mod error;
 pub mod export;
 pub mod idempotency;
+pub mod identity;
 pub mod invoice;
 pub mod license;
 pub mod money;
@@ -49,6 +51,7 @@ pub use export::{
     NewDestination, PostedFile, PrepareExport, Quality, RowField, Severity, Snapshot,
 };
 pub use idempotency::{IdempotencyQuery, IdempotencyRecord, KeyStatus, Purged, Reply};
+pub use identity::{Identity, NewUser, Role, UserChange, UserRecord};
 pub use invoice::{InvoiceLine, InvoiceListQuery, InvoiceSummary, InvoiceTotals, IssuedInvoice, LineError, LineInput};
 pub use license::{
     AssignLicense, BatchItem, BatchOutcome, BatchSummary, BatchTarget, ChangeLicense, Extension, License,

@@ -31,7 +31,7 @@ fn describe_series(series: &Series) -> String {
 
 pub async fn tenant(cli: &Cli, store: &AnyStore, command: &TenantCommand) -> Outcome {
     match command {
-        TenantCommand::Add { code, name, time_zone, books_open_from, future_days } => {
+        TenantCommand::Add { code, name, time_zone, books_open_from, future_days, .. } => {
             let tenant = NewTenant {
                 code: code.clone(),
                 name: name.clone(),
@@ -94,7 +94,7 @@ fn parse_kind(kind: &str) -> ledgerdesk_core::Result<bool> {
 
 pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Outcome {
     match command {
-        SeriesCommand::Add { tenant, code, format, reset, kind } => {
+        SeriesCommand::Add { tenant, code, format, reset, kind, .. } => {
             let series = NewSeries {
                 tenant: tenant.clone(),
                 code: code.clone(),
@@ -127,7 +127,7 @@ pub async fn series(cli: &Cli, store: &AnyStore, command: &SeriesCommand) -> Out
 
 pub async fn customer(cli: &Cli, store: &AnyStore, command: &CustomerCommand) -> Outcome {
     let (tenant, code, name, tax_id) = match command {
-        CustomerCommand::Add { tenant, code, name, tax_id } => (tenant, code, name, tax_id),
+        CustomerCommand::Add { tenant, code, name, tax_id, .. } => (tenant, code, name, tax_id),
         CustomerCommand::Details { tenant, code, details, user: who } => {
             return super::document::customer(cli, store, tenant, code, details, who).await;
         }

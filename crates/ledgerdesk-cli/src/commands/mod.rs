@@ -10,6 +10,8 @@ mod idempotency;
 mod invoice;
 mod license;
 mod numbers;
+mod sign_in;
+mod user;
 mod webhook;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -35,7 +37,8 @@ fn database_url(cli: &Cli) -> Result<String> {
 
 /// Opens the existing book: every command but `init` and `migrate` refuses a missing one.
 async fn open(cli: &Cli) -> Result<AnyStore> {
-    AnyStore::open(&database_url(cli)?, options(cli)?).await
+    let store = AnyStore::open(&database_url(cli)?, options(cli)?).await?;
+    sign_in::as_user(store, cli.acting_user.as_deref()).await
 }
 
 /// Store options from the global flags, refused when out of range (the same on both databases).
@@ -71,6 +74,9 @@ async fn set_up(cli: &Cli, opening: Opening) -> Outcome {
 
 /// Runs the command.
 pub async fn run(cli: &Cli) -> Outcome {
+    if let Ok(url) = database_url(cli) {
+        sign_in::assume_login(&url);
+    }
     match &cli.command {
         Command::Init => set_up(cli, Opening::New).await,
         Command::Migrate => set_up(cli, Opening::CreateIfMissing).await,
@@ -87,12 +93,13 @@ pub async fn run(cli: &Cli) -> Outcome {
         Command::Export(command) => export::run(cli, &open(cli).await?, command).await,
         Command::Destination(command) => export::destination(cli, &open(cli).await?, command).await,
         Command::Bench(command) => bench::run(cli, &database_url(cli)?, command).await,
+        Command::User(command) => user::run(cli, &open(cli).await?, command).await,
     }
 }
 
-/// `--user`, else `$USER`, else `cli`.
+/// `--user`, else the signed-in person, else `$USER`, else `cli`.
 fn user(arg: &UserArg) -> String {
-    arg.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned())
+    arg.user.clone().unwrap_or_else(sign_in::default_author)
 }
 
 /// A date written `YYYY-MM-DD`, in the years 1 to 9999.

@@ -13,8 +13,9 @@ use super::{
     validate_tenant,
 };
 use crate::db::postgres::PgResultExt;
-use crate::db::{PgStore, now};
+use crate::db::{Backend, PgStore, now};
 use crate::error::{Error, Result};
+use crate::identity::author_or;
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant, TenantLimits};
 use crate::validate::{validate_code, validate_user};
 
@@ -36,7 +37,8 @@ impl Catalog for PgStore {
 
     async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
         validate_series(&series)?;
-        self.retried(Error::busy, || add_series(self.pool(), &series)).await
+        let author = author_or(self.identity(), "series add");
+        self.retried(Error::busy, || add_series(self.pool(), &series, &author)).await
     }
 
     async fn retire_series(&self, tenant: &str, series: &str, user: &str) -> Result<Series> {
@@ -173,7 +175,7 @@ async fn templates_in_use(conn: &mut PgConnection, tenant_id: i64) -> Result<Vec
     rows.into_iter().map(|(series, reset, format)| Ok(InUse { series, reset: reset_policy(&reset)?, format })).collect()
 }
 
-async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
+async fn add_series(pool: &PgPool, new: &NewSeries, author: &str) -> Result<Created<Series>> {
     let mut tx = pool.begin().await.db()?;
     let tenant = load_tenant(&mut tx, &new.tenant, "FOR NO KEY UPDATE").await?;
     if let Some(existing) = load_series(&mut tx, &tenant, &new.code).await? {
@@ -189,7 +191,7 @@ async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
              VALUES ($1, $2, $3, $4, $5, $7) RETURNING id
          )
          INSERT INTO series_formats (series_id, valid_from, format, set_by, set_at)
-         SELECT id, $6, $3, 'series add', $5 FROM series",
+         SELECT id, $6, $3, $8, $5 FROM series",
     )
     .bind(tenant.id)
     .bind(&new.code)
@@ -198,6 +200,7 @@ async fn add_series(pool: &PgPool, new: &NewSeries) -> Result<Created<Series>> {
     .bind(now())
     .bind(FIRST_TEMPLATE_FROM)
     .bind(kind_of(new))
+    .bind(author)
     .execute(&mut *tx)
     .await
     .db()?;

@@ -13,13 +13,15 @@ use super::{
     validate_tenant,
 };
 use crate::db::sqlite::SqliteResultExt;
-use crate::db::{SqliteStore, now};
+use crate::db::{Backend, SqliteStore, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, author_or};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant, TenantLimits};
 use crate::validate::{validate_code, validate_user};
 
 impl Catalog for SqliteStore {
     async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        self.authorize(crate::identity::Action::KeepTenants, None)?;
         validate_tenant(&tenant)?;
         self.write(Error::busy, move |tx| add_tenant(tx, &tenant)).await
     }
@@ -30,28 +32,34 @@ impl Catalog for SqliteStore {
     }
 
     async fn set_tenant_limits(&self, limits: TenantLimits) -> Result<Tenant> {
+        self.authorize(crate::identity::Action::KeepTenants, Some(&limits.user))?;
         validate_limits(&limits)?;
         self.write(Error::busy, move |tx| set_limits(tx, &limits)).await
     }
 
     async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        self.authorize(Action::KeepTenants, None)?;
         validate_series(&series)?;
-        self.write(Error::busy, move |tx| add_series(tx, &series)).await
+        let author = author_or(self.identity(), "series add");
+        self.write(Error::busy, move |tx| add_series(tx, &series, &author)).await
     }
 
     async fn retire_series(&self, tenant: &str, series: &str, user: &str) -> Result<Series> {
+        self.authorize(crate::identity::Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         let (tenant, series, user) = (tenant.to_owned(), series.to_owned(), user.to_owned());
         self.write(Error::busy, move |tx| retire_series(tx, &tenant, &series, &user)).await
     }
 
     async fn change_series_format(&self, tenant: &str, series: &str, format: &str, user: &str) -> Result<Series> {
+        self.authorize(crate::identity::Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         let (tenant, series, format, user) = (tenant.to_owned(), series.to_owned(), format.to_owned(), user.to_owned());
         self.write(Error::busy, move |tx| change_format(tx, &tenant, &series, &format, &user)).await
     }
 
     async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        self.authorize(crate::identity::Action::KeepCustomers, None)?;
         validate_customer(&customer)?;
         self.write(Error::busy, move |tx| add_customer(tx, &customer)).await
     }
@@ -156,7 +164,7 @@ fn templates_in_use(tx: &Transaction<'_>, tenant_id: i64) -> Result<Vec<InUse>> 
     rows.into_iter().map(|(series, reset, format)| Ok(InUse { series, reset: reset_policy(&reset)?, format })).collect()
 }
 
-fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> {
+fn add_series(tx: &Transaction<'_>, new: &NewSeries, author: &str) -> Result<Created<Series>> {
     let tenant = load_tenant(tx, &new.tenant)?;
     if let Some(existing) = load_series(tx, &tenant, &new.code)? {
         same_or_conflict("series", &new.code, &series_matches(&existing.series, new))?;
@@ -176,7 +184,7 @@ fn add_series(tx: &Transaction<'_>, new: &NewSeries) -> Result<Created<Series>> 
         .db()?;
     tx.execute(
         "INSERT INTO series_formats (series_id, valid_from, format, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        (id, FIRST_TEMPLATE_FROM, &format, "series add", created_at),
+        (id, FIRST_TEMPLATE_FROM, &format, author, created_at),
     )
     .db()?;
     let series = load_series(tx, &tenant, &new.code)?

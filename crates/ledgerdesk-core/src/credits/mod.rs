@@ -436,6 +436,9 @@ impl Command for CreditCommand {
     fn user(&self) -> &str {
         &self.request.user
     }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::CreditInvoices
+    }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request
     }

@@ -20,6 +20,13 @@ impl Backend for AnyStore {
         }
     }
 
+    fn identity(&self) -> &ledgerdesk_types::Identity {
+        match self {
+            AnyStore::Sqlite(store) => store.identity(),
+            AnyStore::Postgres(store) => store.identity(),
+        }
+    }
+
     fn read_only(&self) -> bool {
         match self {
             AnyStore::Sqlite(store) => store.read_only(),

@@ -25,7 +25,7 @@ pub use sqlite::SqliteStore;
 use std::future::Future;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use ledgerdesk_types::Purged;
+use ledgerdesk_types::{Identity, Purged};
 
 use crate::error::Result;
 
@@ -33,6 +33,9 @@ use crate::error::Result;
 pub trait Backend {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// Whom the store acts as (see `identity`).
+    fn identity(&self) -> &Identity;
 
     /// Whether this process can only read the book (a SQLite file it may not write).
     fn read_only(&self) -> bool {
@@ -42,7 +45,9 @@ pub trait Backend {
 
 /// Rules the schema's triggers hold, by the prefix of the message they raise, and the code each is
 /// reported under.
-const DATABASE_RULES: [(&str, &str); 3] = [
+const DATABASE_RULES: [(&str, &str); 5] = [
+    ("actor_not_signed_in: ", "actor_not_signed_in"),
+    ("permission_denied: ", "permission_denied"),
     ("four_eyes_violation: ", "four_eyes_violation"),
     ("export_transition_invalid: ", "export_state_invalid"),
     ("credit_note_invalid: ", "credit_note_invalid"),
@@ -53,6 +58,11 @@ pub(crate) fn database_rule(message: &str) -> Option<crate::error::Error> {
     DATABASE_RULES.iter().find_map(|(prefix, code)| {
         message.strip_prefix(prefix).map(|detail| crate::error::Error::DatabaseRule { code, detail: detail.to_owned() })
     })
+}
+
+/// The owner of a book opened without signing in, named after the OS account running this process.
+pub(crate) fn owner_identity() -> Identity {
+    Identity::owner(std::env::var("USER").ok().filter(|name| !name.is_empty()).unwrap_or_else(|| "owner".to_owned()))
 }
 
 /// A parameter of a query built at run time (a list with optional filters); each twin binds it.

@@ -18,6 +18,18 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// The Postgres login the URL signs in as (its user, else `PGUSER`, else the OS account, as the
+    /// server's own clients reckon it); `None` for a SQLite file or a URL that cannot be read.
+    pub fn login(&self) -> Option<String> {
+        match self {
+            DatabaseUrl::Sqlite(_) => None,
+            DatabaseUrl::Postgres(url) => {
+                use std::str::FromStr as _;
+                sqlx::postgres::PgConnectOptions::from_str(url).ok().map(|options| options.get_username().to_owned())
+            }
+        }
+    }
+
     /// Parses `sqlite:PATH` or `postgres://…`.
     pub fn parse(url: &str) -> Result<Self> {
         let url = url.trim();

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ledgerdesk_types::Identity;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
 
@@ -44,6 +45,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
                 // The server ended the session (terminated, shutting down, starting) or the connection
                 // failed: nothing of the transaction was kept, and the pool opens a new one next time.
                 Error::DatabaseUnavailable { backend: "postgres", detail: describe(&e) }
+            } else if code.as_deref() == Some("42501") {
+                // insufficient_privilege: a grant the login lacks, or a row-level policy it fails.
+                crate::error::IdentityError::PermissionDenied(db.message().to_owned()).into()
             } else if code.as_deref() == Some(DISK_FULL) {
                 Error::DiskFull { backend: "postgres", detail: describe(&e) }
             } else if db.message().starts_with("invoice_immutable") {
@@ -91,6 +95,8 @@ pub struct PgStore {
     retry: RetryPolicy,
     keys: KeyPolicy,
     shared: Arc<super::shared::Shared>,
+    /// The login, asked of the server once the schema is up to date (`identity::postgres`).
+    identity: Arc<Identity>,
 }
 
 impl PgStore {
@@ -115,6 +121,10 @@ impl PgStore {
         ]);
         let unavailable = |e: sqlx::Error| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => Error::BookNotFound(shown.clone()),
+            // invalid_password, invalid_authorization_specification: the server says no more than that.
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("28P01" | "28000")) => {
+                crate::error::IdentityError::SignInFailed.into()
+            }
             _ => Error::DatabaseUnavailable { backend: "postgres", detail: describe(&e) },
         };
         let silent = || Error::DatabaseUnavailable {
@@ -133,7 +143,8 @@ impl PgStore {
             .connect_with(connect)
             .await
             .map_err(unavailable)?;
-        Ok(PgStore { pool, retry: options.retry, keys: options.keys, shared: Arc::default() })
+        let identity = Arc::new(super::owner_identity());
+        Ok(PgStore { pool, retry: options.retry, keys: options.keys, shared: Arc::default(), identity })
     }
 
     /// The pool, for callers that need raw access (benchmarks, tests).
@@ -144,6 +155,12 @@ impl PgStore {
     /// The store's `T`, one per store, shared by its clones (see [`super::shared`]).
     pub(crate) fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
         self.shared.get()
+    }
+
+    /// This store, acting as `identity` (what the server said of its login).
+    pub(crate) fn acting_as(mut self, identity: Identity) -> Self {
+        self.identity = Arc::new(identity);
+        self
     }
 
     /// Lease and lifetime of idempotency keys.
@@ -165,6 +182,10 @@ impl PgStore {
 impl Backend for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn identity(&self) -> &Identity {
+        &self.identity
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ledgerdesk_types::Identity;
 use rand::Rng;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
@@ -101,6 +102,9 @@ impl<T> SqliteResultExt<T> for rusqlite::Result<T> {
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
+    /// Whom this handle acts as: the owner until [`SqliteStore::sign_in`] gives a handle acting as an
+    /// account (see `identity`). Clones share the file and the pool, each keeping its own identity.
+    identity: Arc<Identity>,
 }
 
 struct Inner {
@@ -281,7 +285,19 @@ impl SqliteStore {
                 writers: tokio::sync::Mutex::new(()),
                 shared: super::shared::Shared::default(),
             }),
+            identity: Arc::new(super::owner_identity()),
         }
+    }
+
+    /// This handle, acting as `identity` (the file and the pool shared).
+    pub(crate) fn acting_as(&self, identity: Identity) -> Self {
+        SqliteStore { inner: Arc::clone(&self.inner), identity: Arc::new(identity) }
+    }
+
+    /// Refuses `action` unless this handle's identity may take it, naming `actor` as the author (see
+    /// `identity`): the SQLite twins call it first, there being no server to hold the rules.
+    pub(crate) fn authorize(&self, action: crate::identity::Action, actor: Option<&str>) -> Result<()> {
+        crate::identity::authorize(&self.identity, action, actor)
     }
 
     /// The store's `T`, one per store, shared by its clones (see [`super::shared`]).
@@ -403,6 +419,10 @@ enum Kind {
 }
 
 impl Backend for SqliteStore {
+    fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }

@@ -26,6 +26,7 @@ impl Documents for SqliteStore {
     }
 
     async fn set_supplier_details(&self, change: SupplierChange) -> Result<SupplierDetails> {
+        self.authorize(crate::identity::Action::KeepTenants, Some(&change.user))?;
         let checked = check_supplier(&change)?;
         self.write(Error::busy, move |tx| set_supplier(tx, &change, &checked)).await
     }
@@ -36,11 +37,13 @@ impl Documents for SqliteStore {
     }
 
     async fn set_customer_details(&self, change: CustomerChange) -> Result<Party> {
+        self.authorize(crate::identity::Action::KeepCustomers, Some(&change.user))?;
         let (address, vat_id) = check_customer(&change)?;
         self.write(Error::busy, move |tx| set_customer(tx, &change, &address, vat_id.as_deref())).await
     }
 
     async fn fix_document(&self, tenant: &str, number: &str, user: &str) -> Result<FixedDocument> {
+        self.authorize(crate::identity::Action::PrintDocuments, Some(user))?;
         check_print(tenant, number, user)?;
         let (tenant, number, user) = (tenant.to_owned(), number.to_owned(), user.to_owned());
         // A reprint only reads: an archived (read-only) book still reprints what it printed.
@@ -53,6 +56,7 @@ impl Documents for SqliteStore {
     }
 
     async fn record_hash(&self, invoice_id: i64, sha256: &str) -> Result<String> {
+        self.authorize(crate::identity::Action::PrintDocuments, None)?;
         check_hash(sha256)?;
         let sha256 = sha256.to_owned();
         self.write(Error::busy, move |tx| {

@@ -28,6 +28,7 @@ impl Localized for Error {
             Error::WebhookMessageNotFound(_) => "webhook_message_not_found",
             Error::Export(e) => e.code(),
             Error::Credit(e) => e.code(),
+            Error::Identity(e) => e.code(),
             Error::AuditChainBroken(_) => "audit_chain_broken",
             Error::WebhookMessageInDelivery(_) => "webhook_message_in_delivery",
             Error::WebhookEventNotReapplicable { .. } => "webhook_event_not_reapplicable",

@@ -7,6 +7,7 @@ mod classify;
 mod codes;
 mod credits;
 mod exports;
+mod identity;
 mod refusal;
 mod turkish;
 
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 
 pub use credits::CreditError;
 pub use exports::{ExportError, FourEyes};
+pub use identity::IdentityError;
 pub use refusal::Refusal;
 
 /// Result alias for the core library.
@@ -403,6 +405,9 @@ pub enum Error {
     /// A credit note refused.
     #[error(transparent)]
     Credit(#[from] CreditError),
+    /// Refused for who is acting, or a sign-in that failed.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// A print of an invoice's document came out different from its first print.
     #[error(
         "the document of invoice {number} would print differently from its first print (recorded SHA-256 {recorded}, this print {rendered}); nothing was saved — report it, this version cannot reproduce it"

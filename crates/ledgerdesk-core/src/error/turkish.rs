@@ -34,6 +34,7 @@ pub(super) fn message(error: &Error) -> String {
         Error::WebhookMessageNotFound(id) => format!("{id} numaralı giden webhook mesajı bulunamadı"),
         Error::Export(e) => e.message_tr(),
         Error::Credit(e) => e.message_tr(),
+        Error::Identity(e) => e.message_tr(),
         Error::AuditChainBroken(link) => format!(
             "denetim kaydı {}. girişte bozuk: {} ({})",
             link.seq,

@@ -206,6 +206,9 @@ impl Command for Prepare {
     fn user(&self) -> &str {
         &self.actor
     }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::PrepareExports
+    }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request
     }
@@ -228,6 +231,9 @@ impl Command for Edit {
     }
     fn user(&self) -> &str {
         &self.actor
+    }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::PrepareExports
     }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request
@@ -259,6 +265,17 @@ impl Command for Step {
     }
     fn user(&self) -> &str {
         &self.actor
+    }
+    fn action(&self) -> crate::identity::Action {
+        match self.request.action {
+            ledgerdesk_types::ExportAction::Submit
+            | ledgerdesk_types::ExportAction::Revise
+            | ledgerdesk_types::ExportAction::Edit => crate::identity::Action::PrepareExports,
+            ledgerdesk_types::ExportAction::Approve
+            | ledgerdesk_types::ExportAction::Reject
+            | ledgerdesk_types::ExportAction::Post
+            | ledgerdesk_types::ExportAction::Rollback => crate::identity::Action::ApproveExports,
+        }
     }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request

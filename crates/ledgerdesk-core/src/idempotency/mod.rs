@@ -82,6 +82,9 @@ pub(crate) trait Command: Send + Sync + 'static {
     /// The user it acts for; keys are scoped to them.
     fn user(&self) -> &str;
 
+    /// What it does, for who may (see `identity`).
+    fn action(&self) -> crate::identity::Action;
+
     /// The arguments that make two requests "the same request".
     fn arguments(&self) -> impl Serialize;
 
@@ -210,7 +213,7 @@ fn stored<T: DeserializeOwned>(response: &str) -> Result<T> {
 }
 
 /// What each store does with keys; [`execute`] drives it the same way on both databases.
-pub(crate) trait KeyLedger: Sync {
+pub(crate) trait KeyLedger: crate::db::Backend + Sync {
     /// Claims `scope` for a request with `fingerprint` (step 1), in a transaction of its own.
     fn claim(&self, scope: &Scope, fingerprint: &str) -> impl Future<Output = Result<Claim>> + Send;
 
@@ -230,8 +233,20 @@ pub(crate) trait KeyLedger: Sync {
 }
 
 /// Runs `command`; with `key` (1–255 printable ASCII characters, one per logical request), at most once
-/// per key.
+/// per key. Who is acting is checked first (see `identity`): a refused request claims no key, and runs
+/// under the same key once the person holds the role.
 pub(crate) async fn execute<L: KeyLedger, C: Command>(
+    ledger: &L,
+    command: C,
+    key: Option<&str>,
+) -> Result<Reply<C::Output>> {
+    crate::identity::authorize(ledger.identity(), command.action(), Some(command.user()))?;
+    execute_authorized(ledger, command, key).await
+}
+
+/// [`execute`] for a command whose caller was authorized already (an issue queued for group commit,
+/// checked as it joined the queue and run by the queue's task).
+pub(crate) async fn execute_authorized<L: KeyLedger, C: Command>(
     ledger: &L,
     command: C,
     key: Option<&str>,

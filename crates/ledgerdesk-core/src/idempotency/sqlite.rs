@@ -35,6 +35,7 @@ impl Keys for SqliteStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        self.authorize(crate::identity::Action::KeepHousekeeping, None)?;
         in_batches(batch, |batch| self.write(Error::busy, move |tx| purge_batch(tx, now(), batch))).await
     }
 }

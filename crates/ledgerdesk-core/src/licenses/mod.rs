@@ -301,6 +301,9 @@ impl Command for Assign {
     fn user(&self) -> &str {
         &self.actor
     }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::KeepLicenses
+    }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request
     }
@@ -323,6 +326,9 @@ impl Command for Change {
     }
     fn user(&self) -> &str {
         &self.actor
+    }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::KeepLicenses
     }
     fn arguments(&self) -> impl serde::Serialize {
         &self.request

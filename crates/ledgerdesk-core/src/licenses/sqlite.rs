@@ -40,6 +40,7 @@ impl Licenses for SqliteStore {
     }
 
     async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        self.authorize(crate::identity::Action::KeepLicenses, Some(actor))?;
         validate_user(actor)?;
         let (tenant, actor) = (tenant.to_owned(), actor.to_owned());
         self.write(Error::busy, move |tx| expire(tx, &tenant, &actor, now())).await

@@ -29,7 +29,8 @@ impl PgStore {
         if !pending(MIGRATIONS, &applied.unwrap_or_default())?.is_empty() {
             store.retried(Error::busy, || run(store.pool())).await?;
         }
-        Ok(store)
+        // Asked once the schema is up to date: the group roles exist from migration 9 on.
+        store.with_server_identity().await
     }
 }
 
@@ -88,6 +89,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "batch_audit",
         sql: include_str!("../../../../migrations/postgres/0008_batch_audit.sql"),
     },
+    Migration { version: 9, name: "identity", sql: include_str!("../../../../migrations/postgres/0009_identity.sql") },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

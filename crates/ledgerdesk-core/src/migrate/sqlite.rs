@@ -132,6 +132,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "batch_audit",
         sql: include_str!("../../../../migrations/sqlite/0008_batch_audit.sql"),
     },
+    Migration { version: 9, name: "identity", sql: include_str!("../../../../migrations/sqlite/0009_identity.sql") },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

@@ -458,6 +458,9 @@ impl Command for Draft {
     fn user(&self) -> &str {
         &self.request.user
     }
+    fn action(&self) -> crate::identity::Action {
+        crate::identity::Action::IssueInvoices
+    }
 
     fn arguments(&self) -> impl serde::Serialize {
         &self.request

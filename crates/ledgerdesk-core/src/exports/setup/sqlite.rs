@@ -16,6 +16,7 @@ use crate::trail::sqlite::append;
 
 impl ExportSetup for SqliteStore {
     async fn add_destination(&self, new: NewDestination, actor: &str) -> Result<Created<Destination>> {
+        self.authorize(crate::identity::Action::KeepExportSetup, Some(actor))?;
         validate_destination(&new, actor)?;
         let actor = actor.to_owned();
         self.write(Error::busy, move |tx| add_destination(tx, &new, &actor, now())).await
@@ -39,6 +40,7 @@ impl ExportSetup for SqliteStore {
     }
 
     async fn change_export_settings(&self, change: ExportSettingsChange, actor: &str) -> Result<ExportSettings> {
+        self.authorize(crate::identity::Action::KeepExportSetup, Some(actor))?;
         validate_settings_change(&change, actor)?;
         let actor = actor.to_owned();
         self.write(Error::busy, move |tx| change_settings(tx, &change, &actor, now())).await

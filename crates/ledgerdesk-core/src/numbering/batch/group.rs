@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 use super::{BatchIssuing, BatchItem, BatchOutcome};
 use crate::error::{Error, Result};
 use crate::idempotency::{self, KeyLedger};
+use crate::identity::{Action, authorize};
 use crate::model::IssueInvoice;
 use crate::numbering::Draft;
 
@@ -57,6 +58,11 @@ impl Group {
 pub(crate) trait Grouped: BatchIssuing + KeyLedger + Clone + Send + Sync + 'static {
     /// The store's group (one per store, shared by its clones).
     fn group(&self) -> Arc<Group>;
+
+    /// The handle the queue's task issues through. Each caller was authorized as it joined the queue,
+    /// and callers signed in as different people may share one queue (SQLite handles of one file), so
+    /// the task must not judge them all as the first of them.
+    fn leader(&self) -> Self;
 }
 
 /// Issues `request` (with `key`, at most once) in the batch being formed, or alone when nothing else is
@@ -66,8 +72,9 @@ pub(crate) async fn issue<S: Grouped>(
     request: IssueInvoice,
     key: Option<&str>,
 ) -> Result<Reply<IssuedInvoice>> {
+    authorize(store.identity(), Action::IssueInvoices, Some(&request.user))?;
     if request.reserved.is_some() {
-        return idempotency::execute(store, Draft::validate(request)?, key).await;
+        return idempotency::execute_authorized(store, Draft::validate(request)?, key).await;
     }
     let group = store.group();
     let (answer, answered) = oneshot::channel();
@@ -79,7 +86,7 @@ pub(crate) async fn issue<S: Grouped>(
         lead
     };
     if lead {
-        tokio::spawn(lead_until_empty(store.clone(), group));
+        tokio::spawn(lead_until_empty(store.leader(), group));
     }
     answered.await.unwrap_or_else(|_| {
         Err(Error::Storage {
@@ -124,5 +131,5 @@ async fn lead_until_empty<S: Grouped>(store: S, group: Arc<Group>) {
 
 /// One invoice, issued on its own.
 async fn alone<S: Grouped>(store: &S, item: BatchItem) -> BatchOutcome {
-    idempotency::execute(store, Draft::validate(item.request)?, item.key.as_deref()).await
+    idempotency::execute_authorized(store, Draft::validate(item.request)?, item.key.as_deref()).await
 }

@@ -28,11 +28,12 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::NaiveDate;
-use ledgerdesk_types::{IssuedInvoice, Localized, Reply};
+use ledgerdesk_types::{Identity, IssuedInvoice, Localized, Reply};
 
 use crate::db::forward_to_any_store;
 use crate::error::{Error, Result};
 use crate::idempotency::{Command, Held, Scope, fingerprint, to_json, validate_key};
+use crate::identity::{Action, authorize};
 use crate::model::IssueInvoice;
 use crate::numbering::{Draft, SeriesContext};
 
@@ -82,8 +83,10 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// Checks every item as a single issue would before its transaction.
-    pub fn of(items: Vec<BatchItem>) -> Result<Plan> {
+    /// Checks every item as a single issue would before its transaction: the batch as a whole needs
+    /// the right to issue, and each item must name the signed-in person (see `identity`).
+    pub fn of(items: Vec<BatchItem>, identity: &Identity) -> Result<Plan> {
+        authorize(identity, Action::IssueInvoices, None)?;
         if items.len() > MAX_BATCH {
             return Err(Error::invalid(
                 "items",
@@ -94,7 +97,8 @@ impl Plan {
         let mut outcomes = Vec::with_capacity(items.len());
         let mut ready = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
-            match Self::ready(index, item) {
+            let named = authorize(identity, Action::IssueInvoices, Some(&item.request.user));
+            match named.and_then(|()| Self::ready(index, item)) {
                 Ok(item) => {
                     outcomes.push(None);
                     ready.push(item);

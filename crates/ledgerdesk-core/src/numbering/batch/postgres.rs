@@ -27,11 +27,16 @@ impl super::group::Grouped for PgStore {
     fn group(&self) -> std::sync::Arc<super::group::Group> {
         self.shared()
     }
+
+    /// Every clone of a Postgres store is its one login, so the task acts as the callers do.
+    fn leader(&self) -> Self {
+        self.clone()
+    }
 }
 
 impl BatchIssuing for PgStore {
     async fn issue_batch(&self, items: Vec<BatchItem>) -> Result<Vec<BatchOutcome>> {
-        let mut plan = Plan::of(items)?;
+        let mut plan = Plan::of(items, crate::db::Backend::identity(self))?;
         if plan.ready.is_empty() {
             return Ok(plan.finish());
         }

@@ -20,11 +20,15 @@ impl super::group::Grouped for SqliteStore {
     fn group(&self) -> std::sync::Arc<super::group::Group> {
         self.shared()
     }
+
+    fn leader(&self) -> Self {
+        self.acting_as(crate::db::owner_identity())
+    }
 }
 
 impl BatchIssuing for SqliteStore {
     async fn issue_batch(&self, items: Vec<BatchItem>) -> Result<Vec<BatchOutcome>> {
-        let plan = Plan::of(items)?;
+        let plan = Plan::of(items, crate::db::Backend::identity(self))?;
         if plan.ready.is_empty() {
             return Ok(plan.finish());
         }

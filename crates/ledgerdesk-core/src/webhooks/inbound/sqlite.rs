@@ -28,6 +28,7 @@ use crate::webhooks::outbound::{overlap_end, secret_to_store};
 
 impl WebhookInbox for SqliteStore {
     async fn add_source(&self, source: NewSource) -> Result<WithSecret<Source>> {
+        self.authorize(crate::identity::Action::KeepWebhooks, Some(&source.user))?;
         validate_source(&source)?;
         let (stored, shown) = secret_to_store(source.secret.as_deref())?;
         self.write(Error::busy, move |tx| add_source(tx, &source, &stored, shown.clone(), now())).await
@@ -40,6 +41,7 @@ impl WebhookInbox for SqliteStore {
         secret: Option<String>,
         overlap: Duration,
     ) -> Result<WithSecret<Source>> {
+        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
         let (stored, shown) = secret_to_store(secret.as_deref())?;
         let (tenant, source) = (tenant.to_owned(), source.to_owned());
         self.write(Error::busy, move |tx| {
@@ -81,10 +83,12 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn receive_webhook(&self, delivery: Delivery) -> Result<Receipt> {
+        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
         receive(self, delivery).await
     }
 
     async fn record_rejection(&self, rejected: Rejected) -> Result<()> {
+        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
         self.write(Error::busy, move |tx| {
             let tenant_id: Option<i64> = tx
                 .query_row("SELECT id FROM tenants WHERE code = ?1", [&rejected.tenant], |r| r.get(0))
@@ -96,6 +100,7 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn reapply_event(&self, tenant: &str, event: i64, user: &str) -> Result<InboundEvent> {
+        self.authorize(crate::identity::Action::KeepWebhooks, Some(user))?;
         crate::validate::validate_user(user)?;
         let tenant = tenant.to_owned();
         self.write(Error::busy, move |tx| reapply(tx, &tenant, event, now())).await
@@ -169,6 +174,7 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn purge_events(&self, retention: Duration, batch: u32) -> Result<Purged> {
+        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
         in_batches(batch, |batch| {
             self.write(Error::busy, move |tx| {
                 let before = crate::webhooks::outbound::cutoff(now(), retention);
