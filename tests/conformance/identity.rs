@@ -3,9 +3,9 @@
 //! clerk in `psql` with their own password is held by the same rules (grants, row-level security,
 //! triggers); offline, wrong passwords are refused, recorded and then paused.
 
-use ledgerdesk_conformance::{Kind, Person, TestDb};
+use ledgerdesk_conformance::{Kind, OwnServer, Person, TestDb};
 use ledgerdesk_core::prelude::*;
-use ledgerdesk_core::{AnyStore, BatchItem, Error, NewSeries};
+use ledgerdesk_core::{AnyStore, BatchItem, Error, NewSeries, Opening, StoreOptions};
 use ledgerdesk_types::{
     ExportAction, ExportFormat, ExportState, ExportStep, IdempotencyQuery, Localized, NewDestination, NewUser,
     PrepareExport, ResetPolicy, Role, UserChange,
@@ -265,4 +265,61 @@ pub async fn offline_wrong_passwords_are_refused_recorded_and_then_paused() {
     let approver = db.person("approver", &[Role::Approver]).await;
     let signed_in = book.sign_in(&approver.name, &approver.password).await.expect("signed in");
     assert_eq!(signed_in.identity().roles, [Role::Approver]);
+}
+
+/// Postgres alone, on a server of the test's own that checks passwords (the suite's shared one trusts
+/// every local connection): a login made by `add_user` signs in with its password, so the SCRAM verifier
+/// made on the client is the server's own kind; a wrong password is `sign_in_failed`; and the server
+/// keeps only the verifier.
+pub async fn a_new_login_signs_in_with_its_password_and_no_other() {
+    let server = OwnServer::with_passwords();
+    let owner = AnyStore::open_as(&server.url(), StoreOptions::default(), Opening::CreateIfMissing)
+        .await
+        .expect("the book on the own server");
+    let password = "ana-has-a-long-password";
+    let ana = NewUser { name: "ana".into(), password: password.into(), roles: vec![Role::Clerk] };
+    owner.add_user(ana).await.expect("ana's login");
+    let url = |password: &str| format!("postgres://ana:{password}@127.0.0.1:{}/postgres", server.port);
+
+    let ana = AnyStore::open(&url(password), StoreOptions::default()).await.expect("ana signs in");
+    assert_eq!((ana.identity().name.as_str(), ana.identity().roles.as_slice()), ("ana", &[Role::Clerk][..]));
+    assert!(!ana.identity().owner);
+    let wrong = AnyStore::open(&url("not-her-password-at-all"), StoreOptions::default()).await;
+    assert_eq!(code(wrong.map(|_| ())), "sign_in_failed");
+
+    let AnyStore::Postgres(pg) = &owner else { unreachable!("a Postgres book") };
+    let stored: String = sqlx::query_scalar("SELECT rolpassword FROM pg_authid WHERE rolname = 'ana'")
+        .fetch_one(pg.pool())
+        .await
+        .expect("ana's stored secret");
+    assert!(stored.starts_with("SCRAM-SHA-256$4096:") && !stored.contains(password), "{stored}");
+}
+
+/// Postgres alone, on a server of the test's own speaking TLS with a certificate of its own authority:
+/// `sslmode=verify-full` with that authority connects over TLS; with another authority, or to a name the
+/// certificate does not carry, it is refused `tls_verification_failed` before anything is sent.
+pub async fn tls_to_postgres_verifies_the_servers_certificate() {
+    let server = OwnServer::with_tls();
+    let url = |host: &str, ca: &std::path::Path| {
+        format!("postgres://postgres@{host}:{}/postgres?sslmode=verify-full&sslrootcert={}", server.port, ca.display())
+    };
+    let store =
+        AnyStore::open_as(&url("localhost", &server.ca_file()), StoreOptions::default(), Opening::CreateIfMissing)
+            .await
+            .expect("verify-full with the server's own authority");
+    let AnyStore::Postgres(pg) = &store else { unreachable!("a Postgres book") };
+    let encrypted: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(pg.pool())
+        .await
+        .expect("the session's TLS state");
+    assert!(encrypted, "the session is not encrypted");
+
+    let elsewhere = tempfile::tempdir().expect("a folder");
+    let other_ca = ledgerdesk_conformance::certificate_authority(elsewhere.path(), "Someone else's CA");
+    let refused = AnyStore::open(&url("localhost", &other_ca), StoreOptions::default()).await;
+    let refused = refused.map(|_| ()).unwrap_err();
+    assert_eq!(refused.code(), "tls_verification_failed", "{refused:?}");
+    // The certificate names localhost and 127.0.0.1, and nothing else.
+    let refused = AnyStore::open(&url("127.0.0.2", &server.ca_file()), StoreOptions::default()).await;
+    assert!(refused.is_err(), "a host the certificate does not name was accepted");
 }

@@ -146,3 +146,15 @@ async fn postgres_a_clerk_in_psql_is_held_by_the_database() {
 async fn sqlite_offline_wrong_passwords_are_refused_recorded_and_then_paused() {
     identity::offline_wrong_passwords_are_refused_recorded_and_then_paused().await;
 }
+
+/// Postgres alone, on a server of the test's own that checks passwords.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_new_login_signs_in_with_its_password_and_no_other() {
+    identity::a_new_login_signs_in_with_its_password_and_no_other().await;
+}
+
+/// Postgres alone: TLS to a server of the test's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_tls_verifies_the_servers_certificate() {
+    identity::tls_to_postgres_verifies_the_servers_certificate().await;
+}

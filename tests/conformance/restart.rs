@@ -3,12 +3,11 @@
 //! keys through one store. While it is down, commands fail with `database_unavailable`; once it is back
 //! they succeed through the same store, with no restart of the app, and each key took effect once.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ledgerdesk_conformance::OwnServer;
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Opening, StoreOptions};
 use ledgerdesk_types::Localized;
@@ -17,113 +16,6 @@ use crate::fixtures::{audit_of, date, invoice, seed};
 
 const CLERKS: usize = 3;
 const INVOICES: usize = 300;
-
-/// A Postgres cluster of this test's own, stopped when dropped.
-struct OwnServer {
-    bin: PathBuf,
-    data: PathBuf,
-    _folder: tempfile::TempDir,
-    port: u16,
-    /// The server's own options: its port, its address, its socket folder.
-    options: String,
-}
-
-/// The newest installed Postgres's programs (`/usr/lib/postgresql/N/bin` on Debian).
-fn postgres_bin() -> PathBuf {
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .expect("Postgres's programs in /usr/lib/postgresql (.ci/run installs postgresql)")
-        .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
-        .filter(|bin| bin.join("initdb").exists())
-        .collect();
-    versions.sort();
-    versions.pop().expect("an initdb")
-}
-
-impl OwnServer {
-    fn start() -> OwnServer {
-        let folder = tempfile::tempdir().expect("a folder for the cluster");
-        let data = folder.path().join("data");
-        // Postgres refuses to run as root: as root (CI), the cluster belongs to the postgres user.
-        if unsafe_free_uid() == 0 {
-            run(Command::new("chown").args(["postgres:postgres"]).arg(folder.path()));
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().unwrap().port();
-        let options = format!("-p {port} -c listen_addresses=127.0.0.1 -k {}", path(folder.path()));
-        let server = OwnServer { bin: postgres_bin(), data, _folder: folder, port, options };
-        let initdb = server.bin.join("initdb");
-        server.pg(&initdb, &["-D", path(&server.data), "-A", "trust", "-U", "postgres", "--no-sync"]);
-        server.start_again();
-        server
-    }
-
-    /// Starts the server (it must be stopped).
-    fn start_again(&self) {
-        self.pg_ctl(&["start", "-w", "-o", &self.options, "-l", &self.log()]);
-    }
-
-    /// The server's log. Every start names it: a server started without one would keep this process's
-    /// output pipes open, and waiting for `pg_ctl` would never end.
-    fn log(&self) -> String {
-        format!("{}/log", path(self.data.parent().expect("the cluster's folder")))
-    }
-
-    /// A fast shutdown (sessions cut off), then, `away` later, the server again.
-    fn restart_after(&self, away: Duration) {
-        self.pg_ctl(&["stop", "-m", "fast", "-w"]);
-        std::thread::sleep(away);
-        self.start_again();
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-
-    /// Runs a Postgres program as the cluster's owner.
-    fn pg(&self, program: &Path, args: &[&str]) {
-        let mut command = if unsafe_free_uid() == 0 {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(program);
-            command
-        } else {
-            Command::new(program)
-        };
-        run(command.args(args));
-    }
-
-    fn pg_ctl(&self, args: &[&str]) {
-        let mut all = vec!["-D", path(&self.data)];
-        all.extend_from_slice(args);
-        self.pg(&self.bin.join("pg_ctl"), &all);
-    }
-}
-
-impl Drop for OwnServer {
-    fn drop(&mut self) {
-        // Best effort, and never a panic while a failed test unwinds.
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join("pg_ctl"))
-            .args(["-D", path(&self.data), "stop", "-m", "immediate"])
-            .output();
-        let _ =
-            Command::new(self.bin.join("pg_ctl")).args(["-D", path(&self.data), "stop", "-m", "immediate"]).output();
-    }
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temporary path")
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-/// This process's user id, from `id -u` (no libc call, no unsafe).
-fn unsafe_free_uid() -> u32 {
-    let output = Command::new("id").arg("-u").output().expect("id -u");
-    String::from_utf8_lossy(&output.stdout).trim().parse().expect("a user id")
-}
 
 pub async fn a_restarted_server_is_waited_out_and_nothing_is_issued_twice() {
     let server = OwnServer::start();

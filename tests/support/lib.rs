@@ -7,6 +7,9 @@
 //! answers, the test fails and says how to start one; it never skips.
 
 pub mod http;
+mod own_server;
+
+pub use own_server::{OwnServer, SUPERUSER_PASSWORD, certificate_authority};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -15,12 +15,13 @@ use super::{
 use crate::db::postgres::PgResultExt;
 use crate::db::{Backend, PgStore, now};
 use crate::error::{Error, Result};
-use crate::identity::author_or;
+use crate::identity::{Action, Authorize as _, author_or};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant, TenantLimits};
 use crate::validate::{validate_code, validate_user};
 
 impl Catalog for PgStore {
     async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
+        self.authorize(Action::KeepTenants, None)?;
         validate_tenant(&tenant)?;
         self.retried(Error::busy, || add_tenant(self.pool(), &tenant)).await
     }
@@ -31,27 +32,32 @@ impl Catalog for PgStore {
     }
 
     async fn set_tenant_limits(&self, limits: TenantLimits) -> Result<Tenant> {
+        self.authorize(Action::KeepTenants, Some(&limits.user))?;
         validate_limits(&limits)?;
         self.retried(Error::busy, || set_limits(self.pool(), &limits)).await
     }
 
     async fn add_series(&self, series: NewSeries) -> Result<Created<Series>> {
+        self.authorize(Action::KeepTenants, None)?;
         validate_series(&series)?;
         let author = author_or(self.identity(), "series add");
         self.retried(Error::busy, || add_series(self.pool(), &series, &author)).await
     }
 
     async fn retire_series(&self, tenant: &str, series: &str, user: &str) -> Result<Series> {
+        self.authorize(Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         self.retried(Error::busy, || retire_series(self.pool(), tenant, series, user)).await
     }
 
     async fn change_series_format(&self, tenant: &str, series: &str, format: &str, user: &str) -> Result<Series> {
+        self.authorize(Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         self.retried(Error::busy, || change_format(self.pool(), tenant, series, format, user)).await
     }
 
     async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
+        self.authorize(Action::KeepCustomers, None)?;
         validate_customer(&customer)?;
         self.retried(Error::busy, || add_customer(self.pool(), &customer)).await
     }

@@ -15,13 +15,13 @@ use super::{
 use crate::db::sqlite::SqliteResultExt;
 use crate::db::{Backend, SqliteStore, now};
 use crate::error::{Error, Result};
-use crate::identity::{Action, author_or};
+use crate::identity::{Action, Authorize as _, author_or};
 use crate::model::{Created, Customer, NewCustomer, NewSeries, NewTenant, Series, Tenant, TenantLimits};
 use crate::validate::{validate_code, validate_user};
 
 impl Catalog for SqliteStore {
     async fn add_tenant(&self, tenant: NewTenant) -> Result<Created<Tenant>> {
-        self.authorize(crate::identity::Action::KeepTenants, None)?;
+        self.authorize(Action::KeepTenants, None)?;
         validate_tenant(&tenant)?;
         self.write(Error::busy, move |tx| add_tenant(tx, &tenant)).await
     }
@@ -32,7 +32,7 @@ impl Catalog for SqliteStore {
     }
 
     async fn set_tenant_limits(&self, limits: TenantLimits) -> Result<Tenant> {
-        self.authorize(crate::identity::Action::KeepTenants, Some(&limits.user))?;
+        self.authorize(Action::KeepTenants, Some(&limits.user))?;
         validate_limits(&limits)?;
         self.write(Error::busy, move |tx| set_limits(tx, &limits)).await
     }
@@ -45,21 +45,21 @@ impl Catalog for SqliteStore {
     }
 
     async fn retire_series(&self, tenant: &str, series: &str, user: &str) -> Result<Series> {
-        self.authorize(crate::identity::Action::KeepTenants, Some(user))?;
+        self.authorize(Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         let (tenant, series, user) = (tenant.to_owned(), series.to_owned(), user.to_owned());
         self.write(Error::busy, move |tx| retire_series(tx, &tenant, &series, &user)).await
     }
 
     async fn change_series_format(&self, tenant: &str, series: &str, format: &str, user: &str) -> Result<Series> {
-        self.authorize(crate::identity::Action::KeepTenants, Some(user))?;
+        self.authorize(Action::KeepTenants, Some(user))?;
         validate_user(user)?;
         let (tenant, series, format, user) = (tenant.to_owned(), series.to_owned(), format.to_owned(), user.to_owned());
         self.write(Error::busy, move |tx| change_format(tx, &tenant, &series, &format, &user)).await
     }
 
     async fn add_customer(&self, customer: NewCustomer) -> Result<Created<Customer>> {
-        self.authorize(crate::identity::Action::KeepCustomers, None)?;
+        self.authorize(Action::KeepCustomers, None)?;
         validate_customer(&customer)?;
         self.write(Error::busy, move |tx| add_customer(tx, &customer)).await
     }

@@ -69,11 +69,19 @@ pub(crate) fn map_err(e: sqlx::Error) -> Error {
                      or every connection is busy"
                 .into(),
         },
-        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
+        sqlx::Error::Tls(tls) => Error::TlsVerificationFailed(tls.to_string()),
+        sqlx::Error::Io(io) if is_tls(io) => Error::TlsVerificationFailed(io.to_string()),
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
             Error::DatabaseUnavailable { backend: "postgres", detail: e.to_string() }
         }
         _ => Error::Storage { backend: "postgres", detail: e.to_string() },
     }
+}
+
+/// Whether an I/O error is rustls refusing the handshake (the server's certificate unverified, or no
+/// TLS offered where the URL asks for it): sqlx reports those as I/O.
+fn is_tls(io: &std::io::Error) -> bool {
+    io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
 }
 
 /// `?`-friendly conversion of sqlx results.
@@ -121,6 +129,8 @@ impl PgStore {
         ]);
         let unavailable = |e: sqlx::Error| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => Error::BookNotFound(shown.clone()),
+            sqlx::Error::Tls(tls) => Error::TlsVerificationFailed(tls.to_string()),
+            sqlx::Error::Io(io) if is_tls(io) => Error::TlsVerificationFailed(io.to_string()),
             // invalid_password, invalid_authorization_specification: the server says no more than that.
             sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("28P01" | "28000")) => {
                 crate::error::IdentityError::SignInFailed.into()

@@ -294,12 +294,6 @@ impl SqliteStore {
         SqliteStore { inner: Arc::clone(&self.inner), identity: Arc::new(identity) }
     }
 
-    /// Refuses `action` unless this handle's identity may take it, naming `actor` as the author (see
-    /// `identity`): the SQLite twins call it first, there being no server to hold the rules.
-    pub(crate) fn authorize(&self, action: crate::identity::Action, actor: Option<&str>) -> Result<()> {
-        crate::identity::authorize(&self.identity, action, actor)
-    }
-
     /// The store's `T`, one per store, shared by its clones (see [`super::shared`]).
     pub(crate) fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
         self.inner.shared.get()

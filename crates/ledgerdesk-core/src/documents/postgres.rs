@@ -18,6 +18,7 @@ use crate::catalog::postgres::tenant_id;
 use crate::db::postgres::PgResultExt;
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 use crate::trail::Entry;
 use crate::trail::postgres::append;
 
@@ -28,6 +29,7 @@ impl Documents for PgStore {
     }
 
     async fn set_supplier_details(&self, change: SupplierChange) -> Result<SupplierDetails> {
+        self.authorize(Action::KeepTenants, Some(&change.user))?;
         let checked = check_supplier(&change)?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
@@ -44,6 +46,7 @@ impl Documents for PgStore {
     }
 
     async fn set_customer_details(&self, change: CustomerChange) -> Result<Party> {
+        self.authorize(Action::KeepCustomers, Some(&change.user))?;
         let (address, vat_id) = check_customer(&change)?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
@@ -55,6 +58,7 @@ impl Documents for PgStore {
     }
 
     async fn fix_document(&self, tenant: &str, number: &str, user: &str) -> Result<FixedDocument> {
+        self.authorize(Action::PrintDocuments, Some(user))?;
         check_print(tenant, number, user)?;
         // An issued invoice never changes what its document prints, so it is read outside the
         // transaction that fixes the document.
@@ -69,6 +73,7 @@ impl Documents for PgStore {
     }
 
     async fn record_hash(&self, invoice_id: i64, sha256: &str) -> Result<String> {
+        self.authorize(Action::PrintDocuments, None)?;
         check_hash(sha256)?;
         let recorded: Option<Option<String>> = sqlx::query_scalar(
             "WITH recorded AS (

@@ -16,6 +16,7 @@ use crate::db::SqliteStore;
 use crate::db::now;
 use crate::db::sqlite::SqliteResultExt;
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 use crate::trail::Entry;
 use crate::trail::sqlite::append;
 
@@ -26,7 +27,7 @@ impl Documents for SqliteStore {
     }
 
     async fn set_supplier_details(&self, change: SupplierChange) -> Result<SupplierDetails> {
-        self.authorize(crate::identity::Action::KeepTenants, Some(&change.user))?;
+        self.authorize(Action::KeepTenants, Some(&change.user))?;
         let checked = check_supplier(&change)?;
         self.write(Error::busy, move |tx| set_supplier(tx, &change, &checked)).await
     }
@@ -37,13 +38,13 @@ impl Documents for SqliteStore {
     }
 
     async fn set_customer_details(&self, change: CustomerChange) -> Result<Party> {
-        self.authorize(crate::identity::Action::KeepCustomers, Some(&change.user))?;
+        self.authorize(Action::KeepCustomers, Some(&change.user))?;
         let (address, vat_id) = check_customer(&change)?;
         self.write(Error::busy, move |tx| set_customer(tx, &change, &address, vat_id.as_deref())).await
     }
 
     async fn fix_document(&self, tenant: &str, number: &str, user: &str) -> Result<FixedDocument> {
-        self.authorize(crate::identity::Action::PrintDocuments, Some(user))?;
+        self.authorize(Action::PrintDocuments, Some(user))?;
         check_print(tenant, number, user)?;
         let (tenant, number, user) = (tenant.to_owned(), number.to_owned(), user.to_owned());
         // A reprint only reads: an archived (read-only) book still reprints what it printed.
@@ -56,7 +57,7 @@ impl Documents for SqliteStore {
     }
 
     async fn record_hash(&self, invoice_id: i64, sha256: &str) -> Result<String> {
-        self.authorize(crate::identity::Action::PrintDocuments, None)?;
+        self.authorize(Action::PrintDocuments, None)?;
         check_hash(sha256)?;
         let sha256 = sha256.to_owned();
         self.write(Error::busy, move |tx| {

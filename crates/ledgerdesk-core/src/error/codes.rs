@@ -12,6 +12,7 @@ impl Localized for Error {
             Error::BookNotFound(_) => "book_not_found",
             Error::BookAlreadyExists(_) => "book_already_exists",
             Error::BookReadOnly(_) => "book_read_only",
+            Error::TlsVerificationFailed(_) => "tls_verification_failed",
             Error::NotABook(_) => "not_a_book",
             Error::RecordImmutable(_) => "record_immutable",
             Error::DatabaseRule { code, .. } => code,

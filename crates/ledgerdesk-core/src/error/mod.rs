@@ -64,6 +64,13 @@ pub enum Error {
         /// What the driver said.
         detail: String,
     },
+    /// The connection to Postgres could not be secured as its URL asks (`sslmode`): the server's
+    /// certificate is not signed by the `sslrootcert` given, names another host, or the server offers
+    /// no TLS. Nothing was sent.
+    #[error(
+        "the connection to Postgres could not be secured: {0}. Check sslmode and sslrootcert (the certificate authority that signed the server's certificate)"
+    )]
+    TlsVerificationFailed(String),
     /// The disk holding the database is full: nothing of the write was kept.
     #[error(
         "the disk holding the {backend} database is full; nothing of this change was written. Free some space and try again ({detail})"

@@ -56,6 +56,10 @@ pub(super) fn message(error: &Error) -> String {
         Error::RecordImmutable(detail) => {
             format!("Bu kayıt yazıldığı gibi saklanır; değiştirilemez veya silinemez ({detail})")
         }
+        Error::TlsVerificationFailed(detail) => format!(
+            "Postgres bağlantısı güvenli hale getirilemedi: {detail}. sslmode ve sslrootcert ayarlarını (sunucu \
+             sertifikasını imzalayan sertifika yetkilisini) denetleyin"
+        ),
         Error::BookReadOnly(place) => {
             format!("{place} defteri burada salt okunur: okunabilir, ancak ona hiçbir şey yazılamaz")
         }

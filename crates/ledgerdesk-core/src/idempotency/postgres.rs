@@ -17,6 +17,7 @@ use crate::db::postgres::{PgResultExt, bind_all};
 use crate::db::{KeyPolicy, PgStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::fault;
+use crate::identity::{Action, Authorize as _};
 
 impl Keys for PgStore {
     async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
@@ -34,6 +35,9 @@ impl Keys for PgStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
+        // Clerks hold DELETE on keys to free their own (the server limits them to those); purging every
+        // expired key is an administrator's, held here.
+        self.authorize(Action::KeepHousekeeping, None)?;
         // Clerks hold DELETE on keys to free their own (the server limits them to those); purging every
         // expired key is an administrator's, so it is checked here too.
         crate::identity::authorize(

@@ -16,6 +16,7 @@ use crate::db::sqlite::{Cached, SqliteResultExt, bind_all};
 use crate::db::{KeyPolicy, SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
 use crate::fault;
+use crate::identity::{Action, Authorize as _};
 
 impl Keys for SqliteStore {
     async fn list_idempotency_records(&self, tenant: &str, query: &IdempotencyQuery) -> Result<Vec<IdempotencyRecord>> {
@@ -35,7 +36,7 @@ impl Keys for SqliteStore {
     }
 
     async fn purge_idempotency_records(&self, batch: u32) -> Result<Purged> {
-        self.authorize(crate::identity::Action::KeepHousekeeping, None)?;
+        self.authorize(Action::KeepHousekeeping, None)?;
         in_batches(batch, |batch| self.write(Error::busy, move |tx| purge_batch(tx, now(), batch))).await
     }
 }

@@ -9,7 +9,8 @@
 //!   in `psql` with their own password is held by the same rules as the app (migration 0009).
 //! - **SQLite**: there is no server, so the core holds the rules: the book keeps its accounts (Argon2id
 //!   hashes, failed sign-ins recorded and rate-limited in the book itself, so two processes count
-//!   together), and every write method of the SQLite twins calls [`authorize`] first.
+//!   together), and every write method of the SQLite twins calls [`authorize`] first (the Postgres
+//!   twins do too, for a refusal that names the role it takes; their server holds the rules anyway).
 //!
 //! The **owner** (a SQLite file opened without signing in, which its 0600 mode leaves to the OS account
 //! that owns it; a Postgres superuser or database owner) can write the tables directly anyway: the rules
@@ -28,7 +29,7 @@ use std::future::Future;
 use chrono::Duration;
 use ledgerdesk_types::{Identity, NewUser, Role, UserChange, UserRecord};
 
-use crate::db::forward_to_any_store;
+use crate::db::{Backend, forward_to_any_store};
 use crate::error::{Error, IdentityError, Result};
 
 /// What a write does, as far as who may do it is concerned.
@@ -121,6 +122,17 @@ pub fn authorize(identity: &Identity, action: Action, actor: Option<&str>) -> Re
         _ => Ok(()),
     }
 }
+
+/// [`authorize`] for a store's own identity: the first line of every write method. SQLite's twins rely
+/// on it (there is no server to hold the rules); Postgres's call it too, so a refusal names the role it
+/// takes before the server's grants would refuse it in their own words.
+pub(crate) trait Authorize: Backend {
+    fn authorize(&self, action: Action, actor: Option<&str>) -> Result<()> {
+        authorize(self.identity(), action, actor)
+    }
+}
+
+impl<T: Backend + ?Sized> Authorize for T {}
 
 /// The author a write records when its request names none (a new series' first template): the
 /// signed-in person, or for the owner `fallback`, as before there were people.

@@ -10,7 +10,8 @@ use ledgerdesk_types::{Identity, NewUser, Role, UserChange, UserRecord};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{
-    Action, MAX_FAILED_SIGN_INS, Users, ordered, password, sign_in_window, validate_new_user, validate_user_name,
+    Action, Authorize as _, MAX_FAILED_SIGN_INS, Users, ordered, password, sign_in_window, validate_new_user,
+    validate_user_name,
 };
 use crate::db::sqlite::SqliteResultExt;
 use crate::db::{Backend, SqliteStore, now};

@@ -18,6 +18,7 @@ use crate::db::postgres::{PgResultExt, bind_all, map_err};
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
+use crate::identity::{Action, Authorize as _};
 use crate::trail::postgres::append;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::OutboundEvent;
@@ -41,6 +42,7 @@ impl Licenses for PgStore {
     }
 
     async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
+        self.authorize(Action::KeepLicenses, Some(actor))?;
         validate_user(actor)?;
         self.retried(Error::busy, || expire(self.pool(), tenant, actor, now())).await
     }

@@ -15,6 +15,7 @@ use crate::db::sqlite::{SqliteResultExt, bind_all, map_err};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::idempotency;
+use crate::identity::{Action, Authorize as _};
 use crate::trail::sqlite::append;
 use crate::validate::validate_user;
 use crate::webhooks::outbound::OutboundEvent;
@@ -40,7 +41,7 @@ impl Licenses for SqliteStore {
     }
 
     async fn expire_licenses(&self, tenant: &str, actor: &str) -> Result<u64> {
-        self.authorize(crate::identity::Action::KeepLicenses, Some(actor))?;
+        self.authorize(Action::KeepLicenses, Some(actor))?;
         validate_user(actor)?;
         let (tenant, actor) = (tenant.to_owned(), actor.to_owned());
         self.write(Error::busy, move |tx| expire(tx, &tenant, &actor, now())).await

@@ -14,6 +14,7 @@ use crate::db::postgres::PgResultExt;
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::format::AroundSeq;
+use crate::identity::{Action, Authorize as _};
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::trail::postgres::append_ctes;
 use crate::validate::validate_user;
@@ -26,16 +27,19 @@ impl Numbering for PgStore {
     }
 
     async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
+        self.authorize(Action::IssueInvoices, Some(&request.user))?;
         validate_reservation(&request)?;
         self.retried(Error::contention, || reserve(self.pool(), &request)).await
     }
 
     async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
+        self.authorize(Action::IssueInvoices, Some(user))?;
         validate_user(user)?;
         self.retried(Error::contention, || release(self.pool(), tenant, reservation, user)).await
     }
 
     async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
+        self.authorize(Action::IssueInvoices, None)?;
         self.retried(Error::contention, || bare_increment(self.pool(), tenant, series, period)).await
     }
 }

@@ -15,6 +15,7 @@ use super::{
 use crate::db::sqlite::{Cached, SqliteResultExt};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 use crate::model::{IssueInvoice, Released, Reservation, ReserveNumbers, ReservedSlot};
 use crate::trail::sqlite::append;
 use crate::validate::validate_user;
@@ -27,20 +28,20 @@ impl Numbering for SqliteStore {
     }
 
     async fn reserve_numbers(&self, request: ReserveNumbers) -> Result<Reservation> {
-        self.authorize(crate::identity::Action::IssueInvoices, Some(&request.user))?;
+        self.authorize(Action::IssueInvoices, Some(&request.user))?;
         validate_reservation(&request)?;
         self.write(Error::contention, move |tx| reserve(tx, &request)).await
     }
 
     async fn release_reservation(&self, tenant: &str, reservation: i64, user: &str) -> Result<Released> {
-        self.authorize(crate::identity::Action::IssueInvoices, Some(user))?;
+        self.authorize(Action::IssueInvoices, Some(user))?;
         validate_user(user)?;
         let (tenant, user) = (tenant.to_owned(), user.to_owned());
         self.write(Error::contention, move |tx| release(tx, &tenant, reservation, &user)).await
     }
 
     async fn bench_counter_increment(&self, tenant: &str, series: &str, period: &str) -> Result<i64> {
-        self.authorize(crate::identity::Action::IssueInvoices, None)?;
+        self.authorize(Action::IssueInvoices, None)?;
         let (tenant, series, period) = (tenant.to_owned(), series.to_owned(), period.to_owned());
         self.write(Error::contention, move |tx| bare_increment(tx, &tenant, &series, &period)).await
     }

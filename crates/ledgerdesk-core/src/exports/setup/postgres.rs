@@ -11,12 +11,14 @@ use crate::db::postgres::PgResultExt;
 use crate::db::{PgStore, now};
 use crate::error::{Error, Result};
 use crate::exports::queries::{DESTINATION_COLUMNS, RawDestination, destination};
+use crate::identity::{Action, Authorize as _};
 use crate::model::Created;
 use crate::trail::Entry;
 use crate::trail::postgres::append;
 
 impl ExportSetup for PgStore {
     async fn add_destination(&self, new: NewDestination, actor: &str) -> Result<Created<Destination>> {
+        self.authorize(Action::KeepExportSetup, Some(actor))?;
         validate_destination(&new, actor)?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
@@ -43,6 +45,7 @@ impl ExportSetup for PgStore {
     }
 
     async fn change_export_settings(&self, change: ExportSettingsChange, actor: &str) -> Result<ExportSettings> {
+        self.authorize(Action::KeepExportSetup, Some(actor))?;
         validate_settings_change(&change, actor)?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;

@@ -10,13 +10,14 @@ use crate::db::sqlite::{SqliteResultExt, decimal_at};
 use crate::db::{SqliteStore, now};
 use crate::error::{Error, Result};
 use crate::exports::queries::{DESTINATION_COLUMNS, RawDestination, destination};
+use crate::identity::{Action, Authorize as _};
 use crate::model::Created;
 use crate::trail::Entry;
 use crate::trail::sqlite::append;
 
 impl ExportSetup for SqliteStore {
     async fn add_destination(&self, new: NewDestination, actor: &str) -> Result<Created<Destination>> {
-        self.authorize(crate::identity::Action::KeepExportSetup, Some(actor))?;
+        self.authorize(Action::KeepExportSetup, Some(actor))?;
         validate_destination(&new, actor)?;
         let actor = actor.to_owned();
         self.write(Error::busy, move |tx| add_destination(tx, &new, &actor, now())).await
@@ -40,7 +41,7 @@ impl ExportSetup for SqliteStore {
     }
 
     async fn change_export_settings(&self, change: ExportSettingsChange, actor: &str) -> Result<ExportSettings> {
-        self.authorize(crate::identity::Action::KeepExportSetup, Some(actor))?;
+        self.authorize(Action::KeepExportSetup, Some(actor))?;
         validate_settings_change(&change, actor)?;
         let actor = actor.to_owned();
         self.write(Error::busy, move |tx| change_settings(tx, &change, &actor, now())).await

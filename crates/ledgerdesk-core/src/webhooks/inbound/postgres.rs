@@ -24,11 +24,13 @@ use crate::catalog::same_or_conflict;
 use crate::db::postgres::{PgResultExt, bind_all, placeholder};
 use crate::db::{PgStore, in_batches, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 use crate::payments;
 use crate::webhooks::outbound::{cutoff, overlap_end, secret_to_store};
 
 impl WebhookInbox for PgStore {
     async fn add_source(&self, source: NewSource) -> Result<WithSecret<Source>> {
+        self.authorize(Action::KeepWebhooks, Some(&source.user))?;
         validate_source(&source)?;
         let (stored, shown) = secret_to_store(source.secret.as_deref())?;
         self.retried(Error::busy, || add_source(self.pool(), &source, &stored, shown.clone(), now())).await
@@ -41,6 +43,7 @@ impl WebhookInbox for PgStore {
         secret: Option<String>,
         overlap: Duration,
     ) -> Result<WithSecret<Source>> {
+        self.authorize(Action::KeepWebhooks, None)?;
         let (stored, shown) = secret_to_store(secret.as_deref())?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
@@ -78,10 +81,12 @@ impl WebhookInbox for PgStore {
     }
 
     async fn receive_webhook(&self, delivery: Delivery) -> Result<Receipt> {
+        self.authorize(Action::KeepWebhooks, None)?;
         receive(self, delivery).await
     }
 
     async fn record_rejection(&self, rejected: Rejected) -> Result<()> {
+        self.authorize(Action::KeepWebhooks, None)?;
         self.retried(Error::busy, || async {
             let mut conn = self.pool().acquire().await.db()?;
             let tenant_id: Option<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE code = $1")
@@ -95,6 +100,7 @@ impl WebhookInbox for PgStore {
     }
 
     async fn reapply_event(&self, tenant: &str, event: i64, user: &str) -> Result<InboundEvent> {
+        self.authorize(Action::KeepWebhooks, Some(user))?;
         crate::validate::validate_user(user)?;
         self.retried(Error::busy, || reapply(self.pool(), tenant, event, now())).await
     }
@@ -171,6 +177,7 @@ impl WebhookInbox for PgStore {
     }
 
     async fn purge_events(&self, retention: Duration, batch: u32) -> Result<Purged> {
+        self.authorize(Action::KeepWebhooks, None)?;
         in_batches(batch, |batch| {
             self.retried(Error::busy, move || async move {
                 let before = cutoff(now(), retention);

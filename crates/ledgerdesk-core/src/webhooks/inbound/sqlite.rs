@@ -23,12 +23,13 @@ use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{SqliteResultExt, bind_all, currency_at, decimal_at, placeholder};
 use crate::db::{SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 use crate::payments;
 use crate::webhooks::outbound::{overlap_end, secret_to_store};
 
 impl WebhookInbox for SqliteStore {
     async fn add_source(&self, source: NewSource) -> Result<WithSecret<Source>> {
-        self.authorize(crate::identity::Action::KeepWebhooks, Some(&source.user))?;
+        self.authorize(Action::KeepWebhooks, Some(&source.user))?;
         validate_source(&source)?;
         let (stored, shown) = secret_to_store(source.secret.as_deref())?;
         self.write(Error::busy, move |tx| add_source(tx, &source, &stored, shown.clone(), now())).await
@@ -41,7 +42,7 @@ impl WebhookInbox for SqliteStore {
         secret: Option<String>,
         overlap: Duration,
     ) -> Result<WithSecret<Source>> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         let (stored, shown) = secret_to_store(secret.as_deref())?;
         let (tenant, source) = (tenant.to_owned(), source.to_owned());
         self.write(Error::busy, move |tx| {
@@ -83,12 +84,12 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn receive_webhook(&self, delivery: Delivery) -> Result<Receipt> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         receive(self, delivery).await
     }
 
     async fn record_rejection(&self, rejected: Rejected) -> Result<()> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         self.write(Error::busy, move |tx| {
             let tenant_id: Option<i64> = tx
                 .query_row("SELECT id FROM tenants WHERE code = ?1", [&rejected.tenant], |r| r.get(0))
@@ -100,7 +101,7 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn reapply_event(&self, tenant: &str, event: i64, user: &str) -> Result<InboundEvent> {
-        self.authorize(crate::identity::Action::KeepWebhooks, Some(user))?;
+        self.authorize(Action::KeepWebhooks, Some(user))?;
         crate::validate::validate_user(user)?;
         let tenant = tenant.to_owned();
         self.write(Error::busy, move |tx| reapply(tx, &tenant, event, now())).await
@@ -174,7 +175,7 @@ impl WebhookInbox for SqliteStore {
     }
 
     async fn purge_events(&self, retention: Duration, batch: u32) -> Result<Purged> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         in_batches(batch, |batch| {
             self.write(Error::busy, move |tx| {
                 let before = crate::webhooks::outbound::cutoff(now(), retention);

@@ -23,9 +23,11 @@ use crate::catalog::same_or_conflict;
 use crate::db::postgres::{PgResultExt, bind_all, placeholder};
 use crate::db::{PgStore, in_batches, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 
 impl WebhookOutbox for PgStore {
     async fn add_endpoint(&self, endpoint: NewEndpoint) -> Result<WithSecret<Endpoint>> {
+        self.authorize(Action::KeepWebhooks, Some(&endpoint.user))?;
         validate_endpoint(&endpoint)?;
         let (stored, shown) = secret_to_store(endpoint.secret.as_deref())?;
         self.retried(Error::busy, || add_endpoint(self.pool(), &endpoint, &stored, shown.clone(), now())).await
@@ -38,6 +40,7 @@ impl WebhookOutbox for PgStore {
         secret: Option<String>,
         overlap: Duration,
     ) -> Result<WithSecret<Endpoint>> {
+        self.authorize(Action::KeepWebhooks, None)?;
         let (stored, shown) = secret_to_store(secret.as_deref())?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
@@ -65,6 +68,7 @@ impl WebhookOutbox for PgStore {
     }
 
     async fn set_endpoint_enabled(&self, tenant: &str, endpoint: i64, enabled: bool, user: &str) -> Result<Endpoint> {
+        self.authorize(Action::KeepWebhooks, Some(user))?;
         crate::validate::validate_user(user)?;
         let reason = format!("disabled by {user}");
         self.retried(Error::busy, || async {
@@ -115,16 +119,19 @@ impl WebhookOutbox for PgStore {
     }
 
     async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>> {
+        self.authorize(Action::KeepWebhooks, None)?;
         let token = lease_token();
         self.retried(Error::busy, || claim(self.pool(), limit, lease, &token, now())).await
     }
 
     async fn finish_attempt(&self, report: AttemptReport, schedule: &RetrySchedule) -> Result<AttemptOutcome> {
+        self.authorize(Action::KeepWebhooks, None)?;
         let next = judge_attempt(&report, schedule, now());
         self.retried(Error::busy, || finish(self.pool(), &report, &next, now())).await
     }
 
     async fn redeliver(&self, tenant: &str, message: i64) -> Result<OutboundMessage> {
+        self.authorize(Action::KeepWebhooks, None)?;
         self.retried(Error::busy, || async {
             let mut tx = self.pool().begin().await.db()?;
             let tenant_id = tenant_id(&mut tx, tenant).await?;
@@ -166,6 +173,7 @@ impl WebhookOutbox for PgStore {
     }
 
     async fn prune_messages(&self, retention: Duration, batch: u32) -> Result<Purged> {
+        self.authorize(Action::KeepWebhooks, None)?;
         in_batches(batch, |batch| {
             self.retried(Error::busy, move || prune_batch(self.pool(), cutoff(now(), retention), batch))
         })

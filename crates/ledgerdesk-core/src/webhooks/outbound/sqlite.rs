@@ -22,10 +22,11 @@ use crate::catalog::sqlite::tenant_id;
 use crate::db::sqlite::{Cached, SqliteResultExt, bind_all, placeholder};
 use crate::db::{SqliteStore, in_batches, now};
 use crate::error::{Error, Result};
+use crate::identity::{Action, Authorize as _};
 
 impl WebhookOutbox for SqliteStore {
     async fn add_endpoint(&self, endpoint: NewEndpoint) -> Result<WithSecret<Endpoint>> {
-        self.authorize(crate::identity::Action::KeepWebhooks, Some(&endpoint.user))?;
+        self.authorize(Action::KeepWebhooks, Some(&endpoint.user))?;
         validate_endpoint(&endpoint)?;
         let (stored, shown) = secret_to_store(endpoint.secret.as_deref())?;
         self.write(Error::busy, move |tx| add_endpoint(tx, &endpoint, &stored, shown.clone(), now())).await
@@ -38,7 +39,7 @@ impl WebhookOutbox for SqliteStore {
         secret: Option<String>,
         overlap: Duration,
     ) -> Result<WithSecret<Endpoint>> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         let (stored, shown) = secret_to_store(secret.as_deref())?;
         let tenant = tenant.to_owned();
         self.write(Error::busy, move |tx| {
@@ -62,7 +63,7 @@ impl WebhookOutbox for SqliteStore {
     }
 
     async fn set_endpoint_enabled(&self, tenant: &str, endpoint: i64, enabled: bool, user: &str) -> Result<Endpoint> {
-        self.authorize(crate::identity::Action::KeepWebhooks, Some(user))?;
+        self.authorize(Action::KeepWebhooks, Some(user))?;
         crate::validate::validate_user(user)?;
         let (tenant, reason) = (tenant.to_owned(), format!("disabled by {user}"));
         self.write(Error::busy, move |tx| {
@@ -109,19 +110,19 @@ impl WebhookOutbox for SqliteStore {
     }
 
     async fn claim_messages(&self, limit: u32, lease: Duration) -> Result<Vec<Claimed>> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         let token = lease_token();
         self.write(Error::busy, move |tx| claim(tx, limit, lease, &token, now())).await
     }
 
     async fn finish_attempt(&self, report: AttemptReport, schedule: &RetrySchedule) -> Result<AttemptOutcome> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         let next = judge_attempt(&report, schedule, now());
         self.write(Error::busy, move |tx| finish(tx, &report, &next, now())).await
     }
 
     async fn redeliver(&self, tenant: &str, message: i64) -> Result<OutboundMessage> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         let tenant = tenant.to_owned();
         self.write(Error::busy, move |tx| {
             let tenant_id = tenant_id(tx, &tenant)?;
@@ -159,7 +160,7 @@ impl WebhookOutbox for SqliteStore {
     }
 
     async fn prune_messages(&self, retention: Duration, batch: u32) -> Result<Purged> {
-        self.authorize(crate::identity::Action::KeepWebhooks, None)?;
+        self.authorize(Action::KeepWebhooks, None)?;
         in_batches(batch, |batch| self.write(Error::busy, move |tx| prune_batch(tx, cutoff(now(), retention), batch)))
             .await
     }
