@@ -7,14 +7,16 @@
 //! - [`state`]: the open store and the settings, held in Tauri's managed state; the store can be
 //!   switched at run time.
 //! - [`settings`]: reading and writing the settings file.
+//! - [`secrets`]: the connection's password, in the OS keyring.
 //! - [`error`]: the error every command returns.
 //! - [`commands`]: one module per domain (`settings`, `setup`, `invoices`, `licenses`, `idempotency`,
-//!   `webhooks`, `exports`); a new screen adds a module.
+//!   `webhooks`, `exports`, `people`); a new screen adds a module.
 //! - [`delivery`]: the background worker sending outbound webhooks while the window is open.
 
 pub mod commands;
 pub mod delivery;
 pub mod error;
+pub mod secrets;
 pub mod settings;
 pub mod state;
 
@@ -38,6 +40,13 @@ pub fn run() {
             commands::settings::save_settings,
             commands::settings::test_connection,
             commands::settings::book_status,
+            commands::people::get_session,
+            commands::people::sign_in,
+            commands::people::sign_out,
+            commands::people::list_users,
+            commands::people::add_user,
+            commands::people::grant_user,
+            commands::people::revoke_user,
             commands::setup::setup_tenant,
             commands::setup::list_series,
             commands::setup::list_customers,

@@ -12,6 +12,7 @@ use tauri::Manager;
 use tauri::test::{MockRuntime, mock_builder, mock_context, noop_assets};
 
 use crate::commands::{idempotency, invoices, licenses, settings, setup};
+use crate::secrets::Keyring;
 use crate::settings::SettingsFile;
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ impl Harness {
     async fn new(kind: Kind) -> Harness {
         let db = TestDb::fresh(kind).await;
         let config = tempfile::tempdir().expect("config dir");
-        let file = SettingsFile::at(config.path().join("settings.json"));
+        let file = SettingsFile::at(config.path().join("settings.json"), test_keyring());
         let mut state = AppState::load(file);
         state.use_connection_for_tests(connection_of(&db.url));
         let app = mock_builder().manage(state).build(mock_context(noop_assets())).expect("mock app");
@@ -35,6 +36,21 @@ impl Harness {
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
     }
+}
+
+/// Keyring entries of this test alone (the kernel keyring is shared by every process of the session).
+fn test_keyring() -> Keyring {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Keyring::named(format!("ledgerdesk-test-{}-{n}", std::process::id()))
+}
+
+/// Whether any file under `dir` contains `secret`.
+fn any_file_holds(dir: &std::path::Path, secret: &str) -> bool {
+    std::fs::read_dir(dir)
+        .expect("the config dir")
+        .flatten()
+        .any(|entry| std::fs::read(entry.path()).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(secret)))
 }
 
 fn connection_of(url: &str) -> Connection {
@@ -220,4 +236,38 @@ async fn sqlite_store_switches_without_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_switches_without_restart() {
     switching_the_store_without_restart(Kind::Postgres).await;
+}
+
+/// The Postgres password never touches the settings file: an old file that held one is migrated into
+/// the keyring on load, and a URL saved with one keeps it in the keyring, the book still opening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_password_is_kept_in_the_keyring_never_in_the_settings_file() {
+    let db = TestDb::fresh(Kind::Postgres).await;
+    db.open().await;
+    let with_password =
+        |password: &str| db.url.replacen("postgres://postgres@", &format!("postgres://postgres:{password}@"), 1);
+    let config = tempfile::tempdir().expect("config dir");
+    let path = config.path().join("settings.json");
+    let old = Settings {
+        connection: Connection::Postgres { url: with_password("old-secret") },
+        tenant: None,
+        user: "ana".into(),
+        language: Language::En,
+    };
+    std::fs::write(&path, serde_json::to_string(&old).unwrap()).unwrap();
+    let keyring = test_keyring();
+
+    let state = AppState::load(SettingsFile::at(path.clone(), keyring.clone()));
+    assert!(!any_file_holds(config.path(), "old-secret"), "the old file still holds the password");
+    assert_eq!(state.settings().await.connection, Connection::Postgres { url: db.url.clone() });
+    assert_eq!(keyring.password_for(&db.url).as_deref(), Some("old-secret"));
+
+    let app = mock_builder().manage(state).build(mock_context(noop_assets())).expect("mock app");
+    let saved = Settings { connection: Connection::Postgres { url: with_password("new-secret") }, ..old };
+    let shown = settings::save_settings(app.state::<AppState>(), saved, None).await.expect("saved");
+    assert_eq!(shown.connection, Connection::Postgres { url: db.url.clone() }, "the UI gets the URL without it");
+    assert!(!any_file_holds(config.path(), "new-secret"), "the saved file holds the password");
+    assert_eq!(keyring.password_for(&db.url).as_deref(), Some("new-secret"));
+    settings::book_status(app.state::<AppState>()).await.expect("the book opens with the kept password");
+    keyring.forget(&db.url);
 }

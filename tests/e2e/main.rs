@@ -1,6 +1,7 @@
 //! End-to-end tests in the real window: the built `ledgerdesk-desktop` binary (UI embedded) driven by
 //! `tauri-driver` and WebKitWebDriver under Xvfb, once on a fresh SQLite file and once on a fresh
-//! Postgres database: issue, licenses, idempotency, webhooks, exports, credit notes, invoice PDFs, books. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
+//! Postgres database: issue, licenses, idempotency, webhooks, exports, credit notes, invoice PDFs, books;
+//! and, on a SQLite book that keeps accounts, two people signing in. Screenshots of every screen go to `target/e2e-screenshots/<backend>/`.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver`, `xvfb-run` and `dbus-run-session` (`.ci/run` installs them);
 //! without them the tests fail and say what to install.
@@ -10,6 +11,7 @@ mod credits;
 mod documents;
 mod driver;
 mod exports;
+mod people;
 mod webhooks;
 
 use std::path::PathBuf;
@@ -217,4 +219,33 @@ fn sqlite_issue_invoices_in_the_real_window() {
 #[test]
 fn postgres_issue_invoices_in_the_real_window() {
     issue_flow(Kind::Postgres, "postgres");
+}
+
+/// ACME with its series INV and a customer, for the people flow (set up by the owner before anyone
+/// signs in).
+pub async fn seed_for_people(owner: &ledgerdesk_core::AnyStore) {
+    owner
+        .add_tenant(ledgerdesk_core::NewTenant {
+            code: "ACME".into(),
+            name: "Acme Ltd".into(),
+            time_zone: "UTC".into(),
+            books_open_from: None,
+            future_days_allowed: None,
+        })
+        .await
+        .expect("ACME");
+    let series = ledgerdesk_core::NewSeries {
+        tenant: "ACME".into(),
+        code: "INV".into(),
+        format: None,
+        reset: ledgerdesk_types::ResetPolicy::Monthly,
+        corrective: false,
+    };
+    owner.add_series(series).await.expect("INV");
+}
+
+#[test]
+fn sqlite_two_people_sign_in_in_the_real_window() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    people::two_people_sign_in(screenshot_dir("sqlite"));
 }

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 
 use ledgerdesk_types::api::{
     BookStatus, Connection, CreditRequest, CustomerRequest, EndpointRequest, IssueRequest, SavedDocument,
-    SeriesRequest, Settings, SetupRequest, SourceRequest, SupplierDetailsRequest,
+    SeriesRequest, Session, Settings, SetupRequest, SignInRequest, SourceRequest, SupplierDetailsRequest,
 };
 use ledgerdesk_types::catalog::{Customer, Series};
 use ledgerdesk_types::{
     AssignLicense, AuditEntry, AuditQuery, BatchFilePreview, BatchFileRequest, BatchFileSummary, ChainVerdict,
     ChangeLicense, Currency, Destination, EditExport, Endpoint, ErrorBody, Export, ExportDiff, ExportQuery, ExportStep,
     IdempotencyQuery, IdempotencyRecord, InboundEvent, InvoiceListQuery, InvoiceSummary, IssuedInvoice, JournalRow,
-    License, LicenseQuery, NewDestination, NumberingAudit, OutboundMessage, PrepareExport, Purged, Rejection, Reply,
-    Snapshot, Source, SupplierDetails, WebhookCounters, WebhookQuery, WithSecret,
+    License, LicenseQuery, NewDestination, NewUser, NumberingAudit, OutboundMessage, PrepareExport, Purged, Rejection,
+    Reply, Snapshot, Source, SupplierDetails, UserChange, UserRecord, WebhookCounters, WebhookQuery, WithSecret,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -84,6 +84,31 @@ struct SaveSettings {
 /// Saves the settings; `create` starts a new book where there is none (the user said yes to it).
 pub async fn save_settings(settings: Settings, create: bool) -> Result<Settings, ErrorBody> {
     call("save_settings", &SaveSettings { settings, create }).await
+}
+
+pub async fn get_session() -> Result<Session, ErrorBody> {
+    call("get_session", &NoArgs {}).await
+}
+
+pub async fn sign_in(request: SignInRequest) -> Result<Session, ErrorBody> {
+    call("sign_in", &one("request", request)).await
+}
+
+pub async fn sign_out() -> Result<Session, ErrorBody> {
+    call("sign_out", &NoArgs {}).await
+}
+
+pub async fn list_users() -> Result<Vec<UserRecord>, ErrorBody> {
+    call("list_users", &NoArgs {}).await
+}
+
+pub async fn add_user(request: NewUser) -> Result<UserRecord, ErrorBody> {
+    call("add_user", &one("request", request)).await
+}
+
+/// Grants (`grant`) or revokes `change` of a person.
+pub async fn change_user(change: UserChange, grant: bool) -> Result<UserRecord, ErrorBody> {
+    call(if grant { "grant_user" } else { "revoke_user" }, &one("request", change)).await
 }
 
 pub async fn book_status() -> Result<BookStatus, ErrorBody> {

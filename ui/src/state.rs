@@ -1,8 +1,8 @@
 //! The state every screen shares, provided as context by the page shell: which screen shows, the
 //! banner's error or notice, the settings, and a version bumped after every write.
 
-use ledgerdesk_types::ErrorBody;
-use ledgerdesk_types::api::{Language, Settings};
+use ledgerdesk_types::api::{Language, Session, Settings};
+use ledgerdesk_types::{ErrorBody, Identity, Role};
 use leptos::prelude::*;
 
 /// Which screen is showing.
@@ -18,6 +18,10 @@ pub enum Screen {
     Webhooks,
     Exports,
     Settings,
+    /// The book keeps accounts and no one is signed in: nothing else shows.
+    SignIn,
+    /// The people of the book (administrators).
+    People,
 }
 
 /// State shared by every screen, provided as context.
@@ -33,6 +37,8 @@ pub struct Ui {
     pub read_only: RwSignal<bool>,
     /// Bumped after every write so lists reload.
     pub version: RwSignal<u32>,
+    /// Who the app acts as; `None` until known, or while a sign-in is required.
+    pub identity: RwSignal<Option<Identity>>,
 }
 
 impl Ui {
@@ -57,6 +63,24 @@ impl Ui {
     /// Asks the backend whether the open book is read-only, for the badge.
     pub async fn refresh_book_status(self) {
         self.read_only.set(crate::api::book_status().await.is_ok_and(|status| status.read_only));
+    }
+
+    /// Takes in what the backend says of who is acting: a required sign-in shows the sign-in screen
+    /// alone; after a sign-in (or out) the screen left behind may not be this person's.
+    pub fn enter(&self, session: Session) {
+        let signed_in = session.identity.is_some();
+        self.identity.set(session.identity);
+        if session.sign_in_required {
+            self.go(Screen::SignIn);
+        } else if self.screen.get_untracked() == Screen::SignIn || !signed_in {
+            self.go(Screen::Invoices);
+        }
+    }
+
+    /// Whether the person acting holds `role`'s rights (the owner holds all): which tabs show. The
+    /// backend refuses anything else anyway.
+    pub fn may(&self, role: Role) -> bool {
+        self.identity.with(|identity| identity.as_ref().is_some_and(|identity| identity.holds(role)))
     }
 
     pub fn language(&self) -> Language {

@@ -180,3 +180,22 @@ pub struct SeriesRequest {
     /// A corrective series numbers credit notes only.
     pub corrective: bool,
 }
+
+/// Who the desktop acts as, and whether it must sign someone in first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Whom the open book's store acts as (the owner, a signed-in account, or the Postgres login);
+    /// `None` while a sign-in is required.
+    pub identity: Option<crate::Identity>,
+    /// The book keeps accounts and no one is signed in: the app shows only its sign-in screen.
+    pub sign_in_required: bool,
+}
+
+/// A sign-in from the desktop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRequest {
+    /// The account's name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+}

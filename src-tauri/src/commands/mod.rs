@@ -7,6 +7,7 @@ pub mod exports;
 pub mod idempotency;
 pub mod invoices;
 pub mod licenses;
+pub mod people;
 pub mod settings;
 pub mod setup;
 pub mod webhooks;

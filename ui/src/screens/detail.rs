@@ -51,7 +51,7 @@ pub fn InvoiceDetail(number: String) -> impl IntoView {
                                 <dt>"Customer"</dt>
                                 <dd>{i.customer.clone().unwrap_or_else(|| "—".into())}</dd>
                                 <dt>"Issued by"</dt>
-                                <dd>{format!("{} at {}", i.created_by, i.created_at.format("%Y-%m-%d %H:%M UTC"))}</dd>
+                                <dd id="detail-issued-by">{format!("{} at {}", i.created_by, i.created_at.format("%Y-%m-%d %H:%M UTC"))}</dd>
                             </dl>
                             <table class="grid">
                                 <thead>

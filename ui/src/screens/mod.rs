@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod issue;
 pub mod licenses;
+pub mod people;
 pub mod settings;
 pub mod webhooks;
 

@@ -40,6 +40,9 @@ pub enum IdentityError {
         /// When sign-in is possible again.
         until: DateTime<Utc>,
     },
+    /// The book keeps accounts, and no one is signed in (the desktop).
+    #[error("this book keeps accounts: sign in first")]
+    SignInRequired,
     /// A person of that name exists already.
     #[error("a person named {0:?} exists already")]
     UserExists(String),
@@ -59,6 +62,7 @@ impl IdentityError {
             IdentityError::ActorNotSignedIn { .. } => "actor_not_signed_in",
             IdentityError::SignInFailed => "sign_in_failed",
             IdentityError::SignInLocked { .. } => "sign_in_locked",
+            IdentityError::SignInRequired => "sign_in_required",
             IdentityError::UserExists(_) => "user_exists",
             IdentityError::UserNotFound(_) => "user_not_found",
             IdentityError::Unsupported(_) => "not_supported_here",
@@ -83,6 +87,7 @@ impl IdentityError {
             IdentityError::SignInLocked { name, until } => format!(
                 "{name:?} adıyla çok fazla başarısız oturum açma denemesi yapıldı; {until} sonrasında yeniden deneyin"
             ),
+            IdentityError::SignInRequired => "Bu defter hesap tutar: önce oturum açın".to_owned(),
             IdentityError::UserExists(name) => format!("{name:?} adında bir kişi zaten var"),
             IdentityError::UserNotFound(name) => format!("{name:?} adında bir kişi yok"),
             IdentityError::Unsupported(_) => {
