@@ -34,6 +34,11 @@ impl AppState {
         self.settings.get_mut().connection = connection;
     }
 
+    /// The keyring that keeps the connection's password.
+    pub fn keyring(&self) -> &crate::secrets::Keyring {
+        self.file.keyring()
+    }
+
     /// The current settings.
     pub async fn settings(&self) -> Settings {
         self.settings.read().await.clone()

@@ -200,7 +200,7 @@ async fn switching_the_store_without_restart(kind: Kind) {
     let other_dir = tempfile::tempdir().unwrap();
     let other_path = other_dir.path().join("books").join("other.sqlite3");
     let other = Connection::Sqlite { path: other_path.display().to_string() };
-    assert_eq!(settings::test_connection(other.clone()).await.unwrap_err().0.code, "book_not_found");
+    assert_eq!(settings::test_connection(h.state(), other.clone()).await.unwrap_err().0.code, "book_not_found");
     let switched = Settings { connection: other, language: Language::Tr, ..before.clone() };
     let err = settings::save_settings(h.state(), switched.clone(), None).await.unwrap_err();
     assert_eq!(err.0.code, "book_not_found");
@@ -269,5 +269,8 @@ async fn a_postgres_password_is_kept_in_the_keyring_never_in_the_settings_file()
     assert!(!any_file_holds(config.path(), "new-secret"), "the saved file holds the password");
     assert_eq!(keyring.password_for(&db.url).as_deref(), Some("new-secret"));
     settings::book_status(app.state::<AppState>()).await.expect("the book opens with the kept password");
+    let tested = settings::test_connection(app.state::<AppState>(), shown.connection.clone()).await.expect("tested");
+    // No sslmode=verify-…: whether the server offers TLS or not, nothing was verified, and it says so.
+    assert!(tested.contains("not encrypted") || tested.contains("NOT verified"), "{tested}");
     keyring.forget(&db.url);
 }

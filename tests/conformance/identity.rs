@@ -313,6 +313,7 @@ pub async fn tls_to_postgres_verifies_the_servers_certificate() {
         .await
         .expect("the session's TLS state");
     assert!(encrypted, "the session is not encrypted");
+    assert_eq!(pg.transport().await.expect("the transport"), "TLS, server certificate verified, host name checked");
 
     let elsewhere = tempfile::tempdir().expect("a folder");
     let other_ca = ledgerdesk_conformance::certificate_authority(elsewhere.path(), "Someone else's CA");

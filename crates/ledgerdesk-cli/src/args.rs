@@ -36,7 +36,12 @@ pub struct Cli {
 pub enum Command {
     /// Create a new book (a SQLite file, mode 0600; on Postgres, set up an empty database). Refused
     /// where a book exists already: a new book starts its numbering again at 1.
-    Init,
+    Init {
+        /// Also add its first administrator (password from LEDGERDESK_NEW_PASSWORD, or asked for
+        /// twice); from then on the book keeps accounts, and --user signs in.
+        #[arg(long)]
+        admin: Option<String>,
+    },
     /// Bring a book's schema up to date, creating the book if there is none.
     Migrate,
     /// Tenants.

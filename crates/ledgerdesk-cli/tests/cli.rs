@@ -160,7 +160,9 @@ fn a_book_with_accounts_signs_in_and_holds_each_person_to_their_role() {
             .output()
             .expect("run")
     };
-    assert!(run("", &["init"]).status.success());
+    let created = run("", &["init", "--admin", "boss"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("added boss: admin"));
     // The owner (whoever opens the file without signing in) sets the book up and adds the people.
     for setup in [
         &["tenant", "add", "--code", "ACME", "--name", "Acme SL"][..],
@@ -191,4 +193,7 @@ fn a_book_with_accounts_signs_in_and_holds_each_person_to_their_role() {
     assert_eq!(String::from_utf8_lossy(&whoami.stdout).trim(), "ana: clerk");
     let line = one_error_line(&run("ana's long password", &["user", "list", "--user", "ana"]));
     assert!(line.starts_with("error[permission_denied]"), "{line}");
+    // The first administrator, made at init, keeps the people (every new password here is ana's).
+    let listed = run("ana's long password", &["user", "list", "--user", "boss"]);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "ana: clerk\nboss: admin\n");
 }

@@ -27,12 +27,15 @@ pub async fn save_settings(
     state.replace(settings, opening).await
 }
 
-/// Opens (and migrates) the existing book of `connection` and says which backend answered; creates
-/// nothing.
+/// Opens (and migrates) the existing book of `connection` and says which backend answered, and on
+/// Postgres whether the connection is encrypted and the server's certificate verified; creates nothing.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn test_connection(connection: Connection) -> CommandResult<String> {
-    let store = AnyStore::open(&connection.url(), StoreOptions::default()).await?;
-    Ok(store.backend().to_owned())
+pub async fn test_connection(state: State<'_, AppState>, connection: Connection) -> CommandResult<String> {
+    let url = state.keyring().url_to_open(&connection);
+    match AnyStore::open(&url, StoreOptions::default()).await? {
+        AnyStore::Postgres(server) => Ok(format!("postgres ({})", server.transport().await?)),
+        store => Ok(store.backend().to_owned()),
+    }
 }
 
 /// What the open book allows: read-only when this user cannot write its file.

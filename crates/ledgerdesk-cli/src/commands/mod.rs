@@ -78,7 +78,11 @@ pub async fn run(cli: &Cli) -> Outcome {
         sign_in::assume_login(&url);
     }
     match &cli.command {
-        Command::Init => set_up(cli, Opening::New).await,
+        Command::Init { admin: None } => set_up(cli, Opening::New).await,
+        Command::Init { admin: Some(name) } => {
+            set_up(cli, Opening::New).await?;
+            user::add_first_admin(cli, &AnyStore::open(&database_url(cli)?, options(cli)?).await?, name).await
+        }
         Command::Migrate => set_up(cli, Opening::CreateIfMissing).await,
         Command::Tenant(command) => catalog::tenant(cli, &open(cli).await?, command).await,
         Command::Series(command) => catalog::series(cli, &open(cli).await?, command).await,

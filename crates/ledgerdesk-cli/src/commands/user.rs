@@ -48,16 +48,23 @@ fn new_password(name: &str) -> Result<String> {
     Ok(first)
 }
 
+/// Adds `name` with `roles`, its password asked for once the name and roles have passed their checks
+/// (a mistyped role costs no typing).
+async fn add(cli: &Cli, store: &AnyStore, name: &str, roles: Vec<Role>) -> Outcome {
+    ledgerdesk_core::identity::validate_user_name(name)?;
+    let user = NewUser { name: name.to_owned(), password: new_password(name)?, roles };
+    let added = store.add_user(user).await?;
+    output::wrote(cli.json, &added, |u| format!("added {}", describe(u)), |u| format!("user {}", u.name))
+}
+
+/// `init --admin NAME`: the new book's first administrator, added by its owner.
+pub async fn add_first_admin(cli: &Cli, store: &AnyStore, name: &str) -> Outcome {
+    add(cli, store, name, vec![Role::Admin]).await
+}
+
 pub async fn run(cli: &Cli, store: &AnyStore, command: &UserCommand) -> Outcome {
     match command {
-        UserCommand::Add { name, roles: names, .. } => {
-            let user = NewUser { name: name.clone(), password: String::new(), roles: roles(names)? };
-            // Checked before the password is asked for, so a mistyped role costs no typing.
-            ledgerdesk_core::identity::validate_user_name(&user.name)?;
-            let user = NewUser { password: new_password(name)?, ..user };
-            let added = store.add_user(user).await?;
-            output::wrote(cli.json, &added, |u| format!("added {}", describe(u)), |u| format!("user {}", u.name))
-        }
+        UserCommand::Add { name, roles: names, .. } => add(cli, store, name, roles(names)?).await,
         UserCommand::Grant(args) => {
             let changed = store.grant_user(change(args)?).await?;
             output::wrote(cli.json, &changed, |u| format!("granted: {}", describe(u)), |u| format!("user {}", u.name))

@@ -157,6 +157,23 @@ impl PgStore {
         Ok(PgStore { pool, retry: options.retry, keys: options.keys, shared: Arc::default(), identity })
     }
 
+    /// How this store's connections travel, in words: encrypted or not, and whether the server's
+    /// certificate was verified (`sslmode=verify-ca` or `verify-full`: the connection would not exist
+    /// otherwise). What Settings' *Test connection* reports.
+    pub async fn transport(&self) -> Result<String> {
+        use sqlx::postgres::PgSslMode;
+        let encrypted: Option<bool> = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        Ok(match (encrypted.unwrap_or(false), self.pool.connect_options().get_ssl_mode()) {
+            (false, _) => "not encrypted (add sslmode=verify-full&sslrootcert=CA.pem to the URL)".to_owned(),
+            (true, PgSslMode::VerifyFull) => "TLS, server certificate verified, host name checked".to_owned(),
+            (true, PgSslMode::VerifyCa) => "TLS, server certificate verified (host name not checked)".to_owned(),
+            (true, _) => "TLS, server certificate NOT verified (sslmode=require or prefer)".to_owned(),
+        })
+    }
+
     /// The pool, for callers that need raw access (benchmarks, tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
