@@ -60,9 +60,16 @@ impl Ui {
         self.screen.set(screen);
     }
 
-    /// Asks the backend whether the open book is read-only, for the badge.
+    /// Asks the backend whether the open book is read-only, for the badge, and who acts in it (a book
+    /// switched to, or created, in Settings may keep accounts).
     pub async fn refresh_book_status(self) {
         self.read_only.set(crate::api::book_status().await.is_ok_and(|status| status.read_only));
+        if let Ok(session) = crate::api::get_session().await {
+            if session.sign_in_required {
+                self.go(Screen::SignIn);
+            }
+            self.identity.set(session.identity);
+        }
     }
 
     /// Takes in what the backend says of who is acting: a required sign-in shows the sign-in screen
@@ -77,10 +84,10 @@ impl Ui {
         }
     }
 
-    /// Whether the person acting holds `role`'s rights (the owner holds all): which tabs show. The
-    /// backend refuses anything else anyway.
+    /// Whether the person acting holds `role`'s rights (the owner holds all): which tabs show. While
+    /// no one is known (no book yet) nothing is hidden; the backend refuses anything else anyway.
     pub fn may(&self, role: Role) -> bool {
-        self.identity.with(|identity| identity.as_ref().is_some_and(|identity| identity.holds(role)))
+        self.identity.with(|identity| identity.as_ref().is_none_or(|identity| identity.holds(role)))
     }
 
     pub fn language(&self) -> Language {
