@@ -261,6 +261,11 @@ pub async fn offline_wrong_passwords_are_refused_recorded_and_then_paused() {
     assert_eq!(db.count("SELECT count(*) FROM sign_in_attempts").await, 7);
     assert_eq!(db.count("SELECT count(*) FROM sign_in_attempts WHERE outcome = 'wrong_password'").await, 6);
     assert!(db.execute("DELETE FROM sign_in_attempts").await.is_err(), "the attempts are kept as written");
+    // Hostile sizes fail at once and are neither hashed nor recorded.
+    let huge = "x".repeat(1 << 20);
+    assert_eq!(code(book.sign_in(&huge, "whatever password").await.map(|_| ())), "sign_in_failed");
+    assert_eq!(code(book.sign_in("nobody_here", &huge).await.map(|_| ())), "sign_in_failed");
+    assert_eq!(db.count("SELECT count(*) FROM sign_in_attempts").await, 7);
     // Another person is not paused by the first one's failures.
     let approver = db.person("approver", &[Role::Approver]).await;
     let signed_in = book.sign_in(&approver.name, &approver.password).await.expect("signed in");

@@ -37,9 +37,6 @@ fn change(args: &UserChangeArgs) -> Result<UserChange> {
 
 /// A new person's password: `LEDGERDESK_NEW_PASSWORD`, or typed twice.
 fn new_password(name: &str) -> Result<String> {
-    if let Ok(password) = std::env::var("LEDGERDESK_NEW_PASSWORD") {
-        return Ok(password);
-    }
     let first = password("LEDGERDESK_NEW_PASSWORD", &format!("New password for {name}: "))?;
     let again = password("LEDGERDESK_NEW_PASSWORD", "The same password again: ")?;
     if first != again {

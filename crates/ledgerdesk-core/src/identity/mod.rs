@@ -196,9 +196,12 @@ pub fn validate_user_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The longest password, in bytes.
+pub const MAX_PASSWORD_BYTES: usize = 1_024;
+
 /// Refuses a password shorter than 12 characters (length is what resists guessing; no composition rules).
 pub fn validate_password(password: &str) -> Result<()> {
-    if password.chars().count() < 12 || password.len() > 1_024 {
+    if password.chars().count() < 12 || password.len() > MAX_PASSWORD_BYTES {
         return Err(Error::invalid(
             "password",
             "must be 12 to 1024 characters long",

@@ -10,8 +10,8 @@ use ledgerdesk_types::{Identity, NewUser, Role, UserChange, UserRecord};
 use rusqlite::{OptionalExtension, Transaction};
 
 use super::{
-    Action, Authorize as _, MAX_FAILED_SIGN_INS, Users, ordered, password, sign_in_window, validate_new_user,
-    validate_user_name,
+    Action, Authorize as _, MAX_FAILED_SIGN_INS, MAX_PASSWORD_BYTES, Users, ordered, password, sign_in_window,
+    validate_new_user, validate_user_name,
 };
 use crate::db::sqlite::SqliteResultExt;
 use crate::db::{Backend, SqliteStore, now};
@@ -42,6 +42,11 @@ impl SqliteStore {
     /// `sign_in_locked` once [`MAX_FAILED_SIGN_INS`] failures fall within the window since the last
     /// success, until the window has passed since the last of them. Every attempt is recorded.
     pub async fn sign_in(&self, name: &str, password: &str) -> Result<SqliteStore> {
+        // A name no account can have, or a password longer than any account's, fails at once: nothing
+        // from outside is hashed or recorded at any size.
+        if validate_user_name(name).is_err() || password.len() > MAX_PASSWORD_BYTES {
+            return Err(IdentityError::SignInFailed.into());
+        }
         let (name, password) = (name.to_owned(), password.to_owned());
         let account = name.clone();
         let attempt = self.write(Error::busy, move |tx| attempt_sign_in(tx, &account, &password, now())).await?;
