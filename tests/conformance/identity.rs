@@ -329,3 +329,35 @@ pub async fn tls_to_postgres_verifies_the_servers_certificate() {
     let refused = AnyStore::open(&url("127.0.0.2", &server.ca_file()), StoreOptions::default()).await;
     assert!(refused.is_err(), "a host the certificate does not name was accepted");
 }
+
+/// Whether `url`'s sessions are encrypted, as the server sees them.
+async fn session_encrypted(url: &str) -> bool {
+    let store = AnyStore::open_as(url, StoreOptions::default(), Opening::CreateIfMissing)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    let AnyStore::Postgres(pg) = &store else { unreachable!("a Postgres book") };
+    sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(pg.pool())
+        .await
+        .expect("the session's TLS state")
+}
+
+/// Postgres alone, on servers of the test's own: to a server on this machine, a URL that does not name
+/// sslmode connects without TLS (encryption there protects nothing and costs half of grouped issuing's
+/// speed), one that names it gets it, and a server that admits TLS connections alone is still reached,
+/// over TLS.
+pub async fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
+    if std::env::var_os("PGSSLMODE").is_some() {
+        return; // The environment names the mode then, and every connection honours it.
+    }
+    let offers_tls = OwnServer::with_tls();
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", offers_tls.port);
+    assert!(!session_encrypted(&url).await, "no sslmode, on this machine: encrypted");
+    assert!(session_encrypted(&format!("{url}?sslmode=require")).await, "sslmode=require: not encrypted");
+
+    let insists = OwnServer::with_tls_only();
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", insists.port);
+    assert!(session_encrypted(&url).await, "a server admitting TLS alone was reached without it");
+    let refused = AnyStore::open(&format!("{url}?sslmode=disable"), StoreOptions::default()).await;
+    assert!(refused.is_err(), "sslmode=disable reached a server admitting TLS alone");
+}

@@ -158,3 +158,9 @@ async fn postgres_a_new_login_signs_in_with_its_password_and_no_other() {
 async fn postgres_tls_verifies_the_servers_certificate() {
     identity::tls_to_postgres_verifies_the_servers_certificate().await;
 }
+
+/// Postgres alone: TLS or not to servers of the test's own on this machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_this_machine_is_reached_without_tls_unless_asked() {
+    identity::a_server_on_this_machine_is_reached_without_tls_unless_asked().await;
+}

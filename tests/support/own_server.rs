@@ -49,6 +49,15 @@ impl OwnServer {
         OwnServer::init(false, true)
     }
 
+    /// As [`OwnServer::with_tls`], but its `pg_hba.conf` admits TCP connections over TLS alone.
+    pub fn with_tls_only() -> OwnServer {
+        let server = OwnServer::init(false, true);
+        let hba = server.data.join("pg_hba.conf");
+        std::fs::write(&hba, "local all all trust\nhostssl all all 127.0.0.1/32 trust\n").expect("pg_hba.conf");
+        server.pg_ctl(&["reload"]);
+        server
+    }
+
     /// The certificate authority that signed a TLS server's certificate (PEM).
     pub fn ca_file(&self) -> PathBuf {
         folder_of(&self.data).join("tls").join("ca.pem")

@@ -3,13 +3,15 @@
 //! opened with. This module imports no domain module; every domain's twins import it.
 //!
 //! - [`sqlite`]: [`SqliteStore`], one file, every write under `BEGIN IMMEDIATE`.
-//! - [`postgres`]: [`PgStore`], a pool of READ COMMITTED connections with a `lock_timeout`.
+//! - [`postgres`]: [`PgStore`], a pool of READ COMMITTED connections with a `lock_timeout`; whether they
+//!   use TLS when the URL does not say is `pg_transport`'s.
 //! - [`any`]: [`AnyStore`], either of them, and the macro forwarding domain traits to it.
 //! - [`options`]: [`StoreOptions`], [`DatabaseUrl`] and the default book's path.
 //! - [`retry`]: [`RetryPolicy`], whole-transaction retries with full-jitter backoff.
 
 pub mod any;
 pub mod options;
+mod pg_transport;
 pub mod postgres;
 pub mod retry;
 pub(crate) mod shared;

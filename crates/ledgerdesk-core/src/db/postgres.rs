@@ -122,11 +122,12 @@ impl PgStore {
         // but the database) loses it, and its row locks, once an idempotency lease would have run out.
         let idle_ms = millis(options.keys.lease.max(Duration::from_secs(1)));
         let shown = super::redact(url);
-        let connect = PgConnectOptions::from_str(url).map_err(|_| Error::InvalidDatabaseUrl(shown.clone()))?.options([
-            ("lock_timeout", lock_ms.as_str()),
-            ("statement_timeout", statement_ms.as_str()),
-            ("idle_in_transaction_session_timeout", idle_ms.as_str()),
-        ]);
+        let mut connect =
+            PgConnectOptions::from_str(url).map_err(|_| Error::InvalidDatabaseUrl(shown.clone()))?.options([
+                ("lock_timeout", lock_ms.as_str()),
+                ("statement_timeout", statement_ms.as_str()),
+                ("idle_in_transaction_session_timeout", idle_ms.as_str()),
+            ]);
         let unavailable = |e: sqlx::Error| match &e {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => Error::BookNotFound(shown.clone()),
             sqlx::Error::Tls(tls) => Error::TlsVerificationFailed(tls.to_string()),
@@ -142,11 +143,23 @@ impl PgStore {
             detail: format!("{shown} did not answer within {} s", options.connect_timeout.as_secs()),
         };
         // One direct attempt first: the pool would keep retrying a refused connection until its acquire
-        // timeout, and a user testing a wrong URL should hear so at once.
-        let probe = tokio::time::timeout(options.connect_timeout, async {
-            PgConnection::connect_with(&connect).await.map_err(unavailable)?.close().await.map_err(unavailable)
-        });
-        probe.await.map_err(|_| silent())??;
+        // timeout, and a user testing a wrong URL should hear so at once. It also settles whether the
+        // pool's connections use TLS (see `pg_transport`): the first mode the server accepts.
+        let modes = super::pg_transport::ssl_modes(url, &connect);
+        for (attempt, mode) in modes.iter().enumerate() {
+            connect = connect.ssl_mode(*mode);
+            let probe = tokio::time::timeout(options.connect_timeout, async {
+                PgConnection::connect_with(&connect).await?.close().await
+            });
+            match probe.await.map_err(|_| silent())? {
+                Ok(()) => break,
+                // invalid_authorization_specification: pg_hba.conf has no line for this connection,
+                // which may admit it over TLS; the next mode asks for that.
+                Err(sqlx::Error::Database(db))
+                    if db.code().as_deref() == Some("28000") && attempt + 1 < modes.len() => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.connect_timeout)
@@ -167,6 +180,9 @@ impl PgStore {
             .await
             .db()?;
         Ok(match (encrypted.unwrap_or(false), self.pool.connect_options().get_ssl_mode()) {
+            (false, PgSslMode::Disable) => "not encrypted (sslmode=disable, the default to a server on this machine; \
+                                            for TLS add sslmode=verify-full&sslrootcert=CA.pem to the URL)"
+                .to_owned(),
             (false, _) => "not encrypted (add sslmode=verify-full&sslrootcert=CA.pem to the URL)".to_owned(),
             (true, PgSslMode::VerifyFull) => "TLS, server certificate verified, host name checked".to_owned(),
             (true, PgSslMode::VerifyCa) => "TLS, server certificate verified (host name not checked)".to_owned(),

@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/postgres/0008_batch_audit.sql"),
     },
     Migration { version: 9, name: "identity", sql: include_str!("../../../../migrations/postgres/0009_identity.sql") },
+    Migration {
+        version: 10,
+        name: "trigger_costs",
+        sql: include_str!("../../../../migrations/postgres/0010_trigger_costs.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

@@ -56,7 +56,6 @@ async fn scratch_invoicing(store: &AnyStore, prefix: &str) -> Result<String> {
     Ok(tenant)
 }
 
-/// Throughput and latency of one measured phase.
 /// How a benchmark's numbering audit reads in its report.
 fn audit_line(clean: bool) -> &'static str {
     if clean { "clean, every number issued once" } else { "BROKEN" }
@@ -71,6 +70,7 @@ fn audit_verdict(backend: &'static str, clean: bool) -> Outcome {
     }
 }
 
+/// Throughput and latency of one measured phase.
 #[derive(Debug, Serialize)]
 pub struct Phase {
     operations: u32,
@@ -96,8 +96,36 @@ impl Phase {
     }
 }
 
+/// Operations timed so far: their latencies and the wall time they took, over one or more rounds.
+#[derive(Debug, Default)]
+pub(crate) struct Timings {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Timings {
+    /// Adds a further round.
+    pub(crate) fn add(&mut self, round: Timings) {
+        self.latencies.extend(round.latencies);
+        self.elapsed += round.elapsed;
+    }
+
+    pub(crate) fn phase(self) -> Phase {
+        Phase::of(self.latencies, self.elapsed)
+    }
+}
+
 /// Runs `operation(i)` for i in 0..count over `concurrency` tasks.
 pub(crate) async fn measure<F, Fut>(concurrency: u32, count: u32, operation: F) -> Result<Phase>
+where
+    F: Fn(u32) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    timed(concurrency, count, operation).await.map(Timings::phase)
+}
+
+/// As [`measure`], but gives the timings themselves, for a phase measured in rounds.
+pub(crate) async fn timed<F, Fut>(concurrency: u32, count: u32, operation: F) -> Result<Timings>
 where
     F: Fn(u32) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send,
@@ -125,7 +153,7 @@ where
     for worker in workers {
         latencies.extend(worker.await.map_err(|e| Error::Storage { backend: "bench", detail: e.to_string() })??);
     }
-    Ok(Phase::of(latencies, started.elapsed()))
+    Ok(Timings { latencies, elapsed: started.elapsed() })
 }
 
 /// Runs `operation(i)` for i in 0..count, one after another, timing each.

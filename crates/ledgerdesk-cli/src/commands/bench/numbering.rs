@@ -1,10 +1,6 @@
 //! `bench numbering`: real invoice issues against a raw baseline measured in the same run, on the same
 //! database, at the same concurrency: a bare counter-row increment and commit.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
-
 use chrono::Utc;
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{AnyStore, Error, IssueInvoice, NewSeries, Result};
@@ -12,7 +8,7 @@ use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::Phase;
+use super::{Phase, Timings};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -32,40 +28,55 @@ pub(super) struct Report {
     pub audit_clean: bool,
 }
 
+/// Rounds each phase is cut into. The raw counter and the real issue take turns (raw first in even
+/// rounds, issue first in odd ones), so a shared machine that slows down or speeds up during the run
+/// weighs on both phases alike and their ratio stays a comparison: run one phase after the other, a
+/// disk that got slower halfway moved the ratio by 2x between runs.
+const ROUNDS: u32 = 10;
+
 #[derive(Clone, Copy)]
 enum Operation {
     RawIncrement,
     Issue,
 }
 
-async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, operation: Operation) -> Result<Phase> {
-    let next = Arc::new(AtomicU32::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (store, next, tenant) = (store.clone(), Arc::clone(&next), tenant.to_owned());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while next.fetch_add(1, Ordering::Relaxed) < count {
-                    let began = Instant::now();
-                    match operation {
-                        Operation::RawIncrement => {
-                            store.bench_counter_increment(&tenant, "RAW", "raw").await.map(drop)?
-                        }
-                        Operation::Issue => store.issue_invoice(sample_invoice(&tenant)).await.map(drop)?,
-                    }
-                    latencies.push(began.elapsed());
-                }
-                Ok::<_, Error>(latencies)
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(count as usize);
-    for worker in workers {
-        let done = worker.await.map_err(|e| Error::Storage { backend: store.backend(), detail: e.to_string() })?;
-        latencies.extend(done?);
+/// Runs `count` of `operation` over `concurrency` tasks.
+async fn round(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, operation: Operation) -> Result<Timings> {
+    let (store, tenant) = (store.clone(), tenant.to_owned());
+    super::timed(concurrency, count, move |_| {
+        let (store, tenant) = (store.clone(), tenant.clone());
+        async move {
+            match operation {
+                Operation::RawIncrement => store.bench_counter_increment(&tenant, "RAW", "raw").await.map(drop),
+                Operation::Issue => store.issue_invoice(sample_invoice(&tenant)).await.map(drop),
+            }
+        }
+    })
+    .await
+}
+
+/// Both phases, `count` operations each, in [`ROUNDS`] alternating rounds.
+async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32) -> Result<(Phase, Phase)> {
+    let (mut raw, mut issue) = (Timings::default(), Timings::default());
+    for turn in 0..ROUNDS {
+        let size = count / ROUNDS + u32::from(turn < count % ROUNDS);
+        if size == 0 {
+            continue;
+        }
+        let order = if turn % 2 == 0 {
+            [Operation::RawIncrement, Operation::Issue]
+        } else {
+            [Operation::Issue, Operation::RawIncrement]
+        };
+        for operation in order {
+            let timings = round(store, tenant, concurrency, size, operation).await?;
+            match operation {
+                Operation::RawIncrement => raw.add(timings),
+                Operation::Issue => issue.add(timings),
+            }
+        }
     }
-    Ok(Phase::of(latencies, started.elapsed()))
+    Ok((raw.phase(), issue.phase()))
 }
 
 pub(super) fn sample_invoice(tenant: &str) -> IssueInvoice {
@@ -119,8 +130,7 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
         store.add_series(series).await?;
     }
 
-    let raw_counter = measure(&store, &tenant, concurrency, count, Operation::RawIncrement).await?;
-    let invoice_issue = measure(&store, &tenant, concurrency, count, Operation::Issue).await?;
+    let (raw_counter, invoice_issue) = measure(&store, &tenant, concurrency, count).await?;
     // The RAW series only has a counter, no invoices: audit the invoices' series alone.
     let audit: Vec<_> = store.audit_numbering(&tenant).await?.into_iter().filter(|a| a.series == "INV").collect();
     let issued: i64 = audit.iter().map(|a| a.count).sum();
