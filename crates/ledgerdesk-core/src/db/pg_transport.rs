@@ -58,7 +58,7 @@ mod tests {
             "postgres://u@127.0.0.2:5433/db",
             "postgres://u@localhost/db?application_name=x",
             "postgres://u@[::1]/db",
-            "postgres://u@/db?host=/var/run/postgresql",
+            "postgres://u@localhost/db?host=/var/run/postgresql",
         ] {
             assert_eq!(modes(url), "[Disable, Prefer]", "{url}");
         }

@@ -133,6 +133,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../../migrations/sqlite/0008_batch_audit.sql"),
     },
     Migration { version: 9, name: "identity", sql: include_str!("../../../../migrations/sqlite/0009_identity.sql") },
+    Migration {
+        version: 10,
+        name: "trigger_costs",
+        sql: include_str!("../../../../migrations/sqlite/0010_trigger_costs.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

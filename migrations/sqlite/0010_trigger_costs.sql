@@ -1,0 +1,5 @@
+-- Postgres's 0010 makes two guards cheaper: its author-check triggers skip the rows they cannot refuse,
+-- and its credit-note shape check stops being planned afresh for every invoice. Nothing here needs
+-- the same: SQLite has no author triggers (on a book, the core checks who is acting: see identity),
+-- and its triggers are compiled once with the statement that fires them. This file keeps the two
+-- migration lists alike, version for version.
