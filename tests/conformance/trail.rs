@@ -62,8 +62,16 @@ pub async fn the_app_cannot_change_the_trail(kind: Kind) {
         let err = db.execute(sql).await.expect_err("refused");
         assert!(err.contains("record_immutable"), "{sql}: {err}");
     }
-    let err = db.execute("UPDATE audit_heads SET seq = 1").await.expect_err("refused");
-    assert!(err.contains("record_immutable"), "{err}");
+    // The head moves on only onto entries that are there: not back, not past the last entry, and not
+    // onto the last entry under a made-up hash.
+    for sql in [
+        "UPDATE audit_heads SET seq = 1",
+        "UPDATE audit_heads SET seq = seq + 2, prev_hash = hash",
+        "UPDATE audit_heads SET seq = seq, prev_hash = hash",
+    ] {
+        let err = db.execute(sql).await.expect_err("refused");
+        assert!(err.contains("record_immutable"), "{sql}: {err}");
+    }
     if kind == Kind::Postgres {
         let err = db.execute("TRUNCATE audit_trail").await.expect_err("refused");
         assert!(err.contains("record_immutable"), "{err}");

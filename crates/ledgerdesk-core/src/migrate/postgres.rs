@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "trigger_costs",
         sql: include_str!("../../../../migrations/postgres/0010_trigger_costs.sql"),
     },
+    Migration {
+        version: 11,
+        name: "audit_run_one_head_move",
+        sql: include_str!("../../../../migrations/postgres/0011_audit_run_one_head_move.sql"),
+    },
 ];
 
 /// Key of the advisory lock that serializes migration runs (it spells "LDSK").

@@ -138,6 +138,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "trigger_costs",
         sql: include_str!("../../../../migrations/sqlite/0010_trigger_costs.sql"),
     },
+    Migration {
+        version: 11,
+        name: "audit_run_one_head_move",
+        sql: include_str!("../../../../migrations/sqlite/0011_audit_run_one_head_move.sql"),
+    },
 ];
 
 /// Brings the database up to date under `BEGIN IMMEDIATE`: a second process opening the same fresh

@@ -500,8 +500,9 @@ impl LineColumns {
     }
 }
 
-/// Appends the run's audit entries in the run's order, in one call (`ledgerdesk_append_audit_run`, which
-/// moves the head one entry at a time exactly as a single append does).
+/// Appends the run's audit entries in the run's order, in one call (`ledgerdesk_append_audit_run`: it
+/// locks the head, links every entry to the one before exactly as a single append does, writes them with
+/// one statement and moves the head onto the last; see migration 0011).
 async fn append_entries(
     tx: &mut PgConnection,
     series: &SeriesContext,
