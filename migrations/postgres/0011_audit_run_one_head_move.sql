@@ -31,8 +31,8 @@ BEGIN
 END;
 $$;
 
--- The run: the head locked first (as a single append's UPDATE does), every link computed from it in
--- order, the entries written, then the head moved once onto the last of them.
+-- The run: the head locked first (FOR NO KEY UPDATE, the lock a single append's UPDATE takes), every
+-- link computed from it in order, the entries written, then the head moved once onto the last of them.
 CREATE OR REPLACE FUNCTION ledgerdesk_append_audit_run(
     tenant BIGINT, ats TIMESTAMPTZ[], actors TEXT[], actions TEXT[], subjects TEXT[], bodies TEXT[]
 ) RETURNS BIGINT LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
@@ -44,7 +44,7 @@ DECLARE
     prev_hashes TEXT[] := '{}';
     hashes TEXT[] := '{}';
 BEGIN
-    SELECT seq, hash INTO head_seq, head_hash FROM audit_heads WHERE tenant_id = tenant FOR UPDATE;
+    SELECT seq, hash INTO head_seq, head_hash FROM audit_heads WHERE tenant_id = tenant FOR NO KEY UPDATE;
     IF head_seq IS NULL THEN
         RAISE EXCEPTION 'tenant % has no audit head', tenant USING ERRCODE = 'integrity_constraint_violation';
     END IF;

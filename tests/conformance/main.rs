@@ -62,6 +62,7 @@ conformance! {
     documents::document_details_are_checked_before_anything_is_written,
     trail::sixteen_concurrent_writers_leave_one_unbroken_chain,
     trail::the_app_cannot_change_the_trail,
+    trail::the_head_moves_several_steps_only_onto_entries_that_follow_it,
     trail::tampering_behind_the_apps_back_is_found,
     exports::only_the_workflows_steps_are_taken,
     exports::four_eyes_hold_even_against_the_database,

@@ -79,6 +79,38 @@ pub async fn the_app_cannot_change_the_trail(kind: Kind) {
     assert!(store.verify_audit("ACME").await.unwrap().intact());
 }
 
+/// The head moves several entries at once (a Postgres batch's run) only onto entries already written
+/// that follow it: the first after the head names the head's hash, none is missing, and the new head is
+/// the last of them. The hashes here are made up: the head's rule checks the links, `verify` the hashes.
+pub async fn the_head_moves_several_steps_only_onto_entries_that_follow_it(kind: Kind) {
+    let (db, _store) = chain_of(kind, 2).await;
+    let acme = "(SELECT id FROM tenants WHERE code = 'ACME')";
+    let entry = |seq: i64, prev_hash: &str, hash: &str| {
+        format!(
+            "INSERT INTO audit_trail (tenant_id, seq, at, actor, action, subject, body, prev_hash, hash)
+             VALUES ({acme}, {seq}, '2026-11-20T10:00:00Z', 'owner', 'test.step', 'test', '{{}}', {prev_hash}, '{hash}')"
+        )
+    };
+    let head_hash = format!("(SELECT hash FROM audit_heads WHERE tenant_id = {acme})");
+    db.execute(&entry(3, &head_hash, "h3")).await.expect("entry 3");
+    db.execute(&entry(4, "'h3'", "h4")).await.expect("entry 4");
+    let move_to = |seq: i64, prev_hash: &str, hash: &str| {
+        format!(
+            "UPDATE audit_heads SET seq = {seq}, prev_hash = '{prev_hash}', hash = '{hash}' WHERE tenant_id = {acme}"
+        )
+    };
+    let err = db.execute(&move_to(4, "h3", "h4-made-up")).await.expect_err("not the last entry's hash");
+    assert!(err.contains("record_immutable"), "{err}");
+    db.execute(&move_to(4, "h3", "h4")).await.expect("two steps onto entries 3 and 4");
+
+    db.execute(&entry(6, "'h5'", "h6")).await.expect("entry 6");
+    let err = db.execute(&move_to(6, "h5", "h6")).await.expect_err("entry 5 is missing");
+    assert!(err.contains("record_immutable"), "{err}");
+    db.execute(&entry(5, "'not-h4'", "h5")).await.expect("entry 5");
+    let err = db.execute(&move_to(6, "h5", "h6")).await.expect_err("entry 5 does not follow the head");
+    assert!(err.contains("record_immutable"), "{err}");
+}
+
 pub async fn tampering_behind_the_apps_back_is_found(kind: Kind) {
     let (db, store) = chain_of(kind, 5).await;
     assert!(store.verify_audit("ACME").await.unwrap().intact());

@@ -1,13 +1,13 @@
 //! `bench batch`: N invoices issued one by one (each with its key, one transaction and one durable commit
 //! each: the baseline) against the same N issued as batches of `--chunk` (one transaction each), in the
-//! same run, on the same database. Both phases' numbering is audited.
+//! same run, on the same database, in alternating rounds. Both phases' numbering is audited.
 
 use ledgerdesk_core::prelude::*;
 use ledgerdesk_core::{BatchItem, Error, Result};
 use serde::Serialize;
 
 use super::numbering::sample_invoice;
-use super::{Phase, sequential};
+use super::{Phase, Timings, slice};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -25,6 +25,9 @@ pub(super) struct Report {
     audit_clean: bool,
 }
 
+/// Rounds the phases are cut into (at most one per chunk).
+const ROUNDS: u32 = 10;
+
 /// Measures both phases with `invoices` each, the batches in chunks of `chunk`.
 pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Report> {
     if invoices < 1 || !(1..=ledgerdesk_core::batch::MAX_BATCH as u32).contains(&chunk) {
@@ -36,30 +39,45 @@ pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Repo
     }
     let store = super::open_scratch(url, 4).await?;
     let single_tenant = super::scratch_invoicing(&store, "BENCHONE").await?;
-    let single_issues = sequential(invoices, |i| {
-        let (store, tenant) = (&store, &single_tenant);
-        async move {
-            let key = format!("single-{i}");
-            store.issue_invoice_keyed(sample_invoice(tenant), Some(&key)).await.map(drop)
-        }
-    })
-    .await?;
-
     let batch_tenant = super::scratch_invoicing(&store, "BENCHMANY").await?;
     let chunks = invoices.div_ceil(chunk);
-    let batches = sequential(chunks, |c| {
-        let (store, tenant) = (&store, &batch_tenant);
-        async move {
-            let items = (c * chunk..((c + 1) * chunk).min(invoices))
-                .map(|i| BatchItem { request: sample_invoice(tenant), key: Some(format!("batch-{i}")) })
-                .collect();
-            for outcome in store.issue_batch(items).await? {
-                outcome?;
-            }
-            Ok(())
+    // The phases take turns, as in `bench numbering` (see its ROUNDS): run whole one after the other, a
+    // disk that changed speed in between moved the speedup by nearly 2x between runs.
+    let rounds = ROUNDS.min(chunks);
+    let (mut single_issues, mut batches) = (Timings::default(), Timings::default());
+    for round in 0..rounds {
+        let singles = || {
+            super::sequential_timed(slice(invoices, rounds, round), |i| {
+                let (store, tenant) = (&store, &single_tenant);
+                async move {
+                    let key = format!("single-{i}");
+                    store.issue_invoice_keyed(sample_invoice(tenant), Some(&key)).await.map(drop)
+                }
+            })
+        };
+        let batched = || {
+            super::sequential_timed(slice(chunks, rounds, round), |c| {
+                let (store, tenant) = (&store, &batch_tenant);
+                async move {
+                    let items = (c * chunk..((c + 1) * chunk).min(invoices))
+                        .map(|i| BatchItem { request: sample_invoice(tenant), key: Some(format!("batch-{i}")) })
+                        .collect();
+                    for outcome in store.issue_batch(items).await? {
+                        outcome?;
+                    }
+                    Ok(())
+                }
+            })
+        };
+        if round % 2 == 0 {
+            single_issues.add(singles().await?);
+            batches.add(batched().await?);
+        } else {
+            batches.add(batched().await?);
+            single_issues.add(singles().await?);
         }
-    })
-    .await?;
+    }
+    let (single_issues, batches) = (single_issues.phase(), batches.phase());
 
     let mut audit_clean = true;
     for tenant in [&single_tenant, &batch_tenant] {

@@ -1,6 +1,6 @@
 //! `bench idempotency`: what an idempotency key costs. Each command runs without a key (the raw
 //! baseline), with a fresh key (claim + effect + stored answer), and again with a finished key (a replay),
-//! in the same run, on the same database, at the same concurrency.
+//! in the same run, on the same database, at the same concurrency, in alternating rounds.
 
 use chrono::{Duration, Utc};
 use ledgerdesk_core::prelude::*;
@@ -9,7 +9,7 @@ use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus};
 use serde::Serialize;
 
 use super::numbering::sample_invoice;
-use super::{Phase, measure};
+use super::{Phase, Timings, slice, timed};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -33,6 +33,9 @@ pub(super) struct Report {
     /// Every keyed invoice was issued once, every replay answered without a new invoice.
     verified: bool,
 }
+
+/// Rounds the phases are cut into.
+const ROUNDS: u32 = 10;
 
 fn license(tenant: &str, holder: String) -> AssignLicense {
     AssignLicense {
@@ -58,21 +61,24 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
     let store = super::open_scratch(url, concurrency + 2).await?;
     let tenant = super::scratch_invoicing(&store, "BENCHKEY").await?;
 
-    let issue = |keyed: bool| {
+    // Operation `i` of a round starting at `first` is the phase's operation `first + i`: a replay round
+    // replays exactly the keys its fresh-key round finished.
+    let issue = |keyed: bool, first: u32| {
         let (store, tenant) = (store.clone(), tenant.clone());
         move |i: u32| {
             let (store, tenant) = (store.clone(), tenant.clone());
             async move {
-                let key = keyed.then(|| format!("bench-invoice-{i}"));
+                let key = keyed.then(|| format!("bench-invoice-{}", first + i));
                 store.issue_invoice_keyed(sample_invoice(&tenant), key.as_deref()).await.map(drop)
             }
         }
     };
-    let assign = |keyed: bool| {
+    let assign = |keyed: bool, first: u32| {
         let (store, tenant) = (store.clone(), tenant.clone());
         move |i: u32| {
             let (store, tenant) = (store.clone(), tenant.clone());
             async move {
+                let i = first + i;
                 let holder = format!("{}-{i}", if keyed { "keyed" } else { "plain" });
                 let key = keyed.then(|| format!("bench-license-{i}"));
                 store.assign_license(license(&tenant, holder), "bench", key.as_deref()).await.map(drop)
@@ -80,11 +86,31 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
         }
     };
 
-    let invoice_without_key = measure(concurrency, count, issue(false)).await?;
-    let invoice_with_key = measure(concurrency, count, issue(true)).await?;
-    let invoice_replay = measure(concurrency, count, issue(true)).await?;
-    let license_without_key = measure(concurrency, count, assign(false)).await?;
-    let license_with_key = measure(concurrency, count, assign(true)).await?;
+    // The phases take turns over ROUNDS rounds (see `bench numbering`): the baseline without a key first
+    // in even rounds and last in odd ones; a round's replays always follow its fresh keys.
+    let mut phases: [Timings; 5] = Default::default();
+    for round in 0..ROUNDS {
+        let slice = slice(count, ROUNDS, round);
+        let (first, size) = (slice.start, slice.len() as u32);
+        if size == 0 {
+            continue;
+        }
+        let raw_first = round % 2 == 0;
+        if raw_first {
+            phases[0].add(timed(concurrency, size, issue(false, first)).await?);
+        }
+        phases[1].add(timed(concurrency, size, issue(true, first)).await?);
+        phases[2].add(timed(concurrency, size, issue(true, first)).await?);
+        if !raw_first {
+            phases[0].add(timed(concurrency, size, issue(false, first)).await?);
+        }
+        let licenses = [(3, false), (4, true)];
+        for (phase, keyed) in if raw_first { licenses } else { [licenses[1], licenses[0]] } {
+            phases[phase].add(timed(concurrency, size, assign(keyed, first)).await?);
+        }
+    }
+    let [invoice_without_key, invoice_with_key, invoice_replay, license_without_key, license_with_key] =
+        phases.map(Timings::phase);
 
     // Every keyed issue took effect once and was replayed once: 2 × count invoices in all, each key
     // completed with exactly one replay.

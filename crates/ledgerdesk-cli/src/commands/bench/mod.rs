@@ -157,19 +157,34 @@ where
 }
 
 /// Runs `operation(i)` for i in 0..count, one after another, timing each.
-pub(crate) async fn sequential<F, Fut>(count: u32, mut operation: F) -> Result<Phase>
+pub(crate) async fn sequential<F, Fut>(count: u32, operation: F) -> Result<Phase>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let mut latencies = Vec::with_capacity(count as usize);
+    sequential_timed(0..count, operation).await.map(Timings::phase)
+}
+
+/// As [`sequential`], over `range`, giving the timings themselves, for a phase measured in rounds.
+pub(crate) async fn sequential_timed<F, Fut>(range: std::ops::Range<u32>, mut operation: F) -> Result<Timings>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let mut latencies = Vec::with_capacity(range.len());
     let started = Instant::now();
-    for i in 0..count {
+    for i in range {
         let began = Instant::now();
         operation(i).await?;
         latencies.push(began.elapsed());
     }
-    Ok(Phase::of(latencies, started.elapsed()))
+    Ok(Timings { latencies, elapsed: started.elapsed() })
+}
+
+/// The `round`th of `rounds` near-equal slices of 0..count.
+pub(crate) fn slice(count: u32, rounds: u32, round: u32) -> std::ops::Range<u32> {
+    let at = |r: u32| (u64::from(count) * u64::from(r) / u64::from(rounds)) as u32;
+    at(round)..at(round + 1)
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> f64 {

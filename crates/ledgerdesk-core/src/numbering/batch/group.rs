@@ -99,6 +99,12 @@ pub(crate) async fn issue<S: Grouped>(
 /// Issues the queue, a batch at a time, until no one waits.
 async fn lead_until_empty<S: Grouped>(store: S, group: Arc<Group>) {
     loop {
+        // Let the callers just answered (woken on this worker) ask again before the queue is taken.
+        // Taken at once, it held the one caller that came during the last batch and not the others still
+        // on their way back: batches fell out of step, one invoice alone, then all the rest. At 32 callers
+        // on Postgres, 56 of 136 batches carried one invoice (none after); `bench numbering`, two A/B
+        // rounds: 1.72x/2.00x the raw counter before, 2.14x/2.02x after (at 8: 0.77x/0.75x, 1.09x/1.00x).
+        tokio::task::yield_now().await;
         let mut taken: Vec<Waiting> = {
             let mut queue = group.queue();
             if queue.waiting.is_empty() {
