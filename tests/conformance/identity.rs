@@ -312,12 +312,8 @@ pub async fn tls_to_postgres_verifies_the_servers_certificate() {
         AnyStore::open_as(&url("localhost", &server.ca_file()), StoreOptions::default(), Opening::CreateIfMissing)
             .await
             .expect("verify-full with the server's own authority");
+    assert!(session_encrypted(&store).await, "the session is not encrypted");
     let AnyStore::Postgres(pg) = &store else { unreachable!("a Postgres book") };
-    let encrypted: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-        .fetch_one(pg.pool())
-        .await
-        .expect("the session's TLS state");
-    assert!(encrypted, "the session is not encrypted");
     assert_eq!(pg.transport().await.expect("the transport"), "TLS, server certificate verified, host name checked");
 
     let elsewhere = tempfile::tempdir().expect("a folder");
@@ -330,16 +326,21 @@ pub async fn tls_to_postgres_verifies_the_servers_certificate() {
     assert!(refused.is_err(), "a host the certificate does not name was accepted");
 }
 
-/// Whether `url`'s sessions are encrypted, as the server sees them.
-async fn session_encrypted(url: &str) -> bool {
-    let store = AnyStore::open_as(url, StoreOptions::default(), Opening::CreateIfMissing)
-        .await
-        .unwrap_or_else(|e| panic!("{url}: {e:?}"));
-    let AnyStore::Postgres(pg) = &store else { unreachable!("a Postgres book") };
+/// Whether the Postgres `store`'s sessions are encrypted, as the server sees them.
+async fn session_encrypted(store: &AnyStore) -> bool {
+    let AnyStore::Postgres(pg) = store else { unreachable!("a Postgres book") };
     sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         .fetch_one(pg.pool())
         .await
         .expect("the session's TLS state")
+}
+
+/// Whether a book opened at `url` talks to its server over TLS.
+async fn encrypted_at(url: &str) -> bool {
+    let store = AnyStore::open_as(url, StoreOptions::default(), Opening::CreateIfMissing)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e:?}"));
+    session_encrypted(&store).await
 }
 
 /// Postgres alone, on servers of the test's own: to a server on this machine, a URL that does not name
@@ -352,12 +353,12 @@ pub async fn a_server_on_this_machine_is_reached_without_tls_unless_asked() {
     }
     let offers_tls = OwnServer::with_tls();
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", offers_tls.port);
-    assert!(!session_encrypted(&url).await, "no sslmode, on this machine: encrypted");
-    assert!(session_encrypted(&format!("{url}?sslmode=require")).await, "sslmode=require: not encrypted");
+    assert!(!encrypted_at(&url).await, "no sslmode, on this machine: encrypted");
+    assert!(encrypted_at(&format!("{url}?sslmode=require")).await, "sslmode=require: not encrypted");
 
     let insists = OwnServer::with_tls_only();
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", insists.port);
-    assert!(session_encrypted(&url).await, "a server admitting TLS alone was reached without it");
+    assert!(encrypted_at(&url).await, "a server admitting TLS alone was reached without it");
     let refused = AnyStore::open(&format!("{url}?sslmode=disable"), StoreOptions::default()).await;
     assert!(refused.is_err(), "sslmode=disable reached a server admitting TLS alone");
 }

@@ -7,7 +7,7 @@ use ledgerdesk_core::{BatchItem, Error, Result};
 use serde::Serialize;
 
 use super::numbering::sample_invoice;
-use super::{Phase, Timings, slice};
+use super::{Phase, ROUNDS, Timings, baseline_first, slice};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -25,9 +25,6 @@ pub(super) struct Report {
     audit_clean: bool,
 }
 
-/// Rounds the phases are cut into (at most one per chunk).
-const ROUNDS: u32 = 10;
-
 /// Measures both phases with `invoices` each, the batches in chunks of `chunk`.
 pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Report> {
     if invoices < 1 || !(1..=ledgerdesk_core::batch::MAX_BATCH as u32).contains(&chunk) {
@@ -41,8 +38,7 @@ pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Repo
     let single_tenant = super::scratch_invoicing(&store, "BENCHONE").await?;
     let batch_tenant = super::scratch_invoicing(&store, "BENCHMANY").await?;
     let chunks = invoices.div_ceil(chunk);
-    // The phases take turns, as in `bench numbering` (see its ROUNDS): run whole one after the other, a
-    // disk that changed speed in between moved the speedup by nearly 2x between runs.
+    // The phases take turns (see ROUNDS), in at most one round per chunk.
     let rounds = ROUNDS.min(chunks);
     let (mut single_issues, mut batches) = (Timings::default(), Timings::default());
     for round in 0..rounds {
@@ -69,7 +65,7 @@ pub(super) async fn measure(url: &str, invoices: u32, chunk: u32) -> Result<Repo
                 }
             })
         };
-        if round % 2 == 0 {
+        if baseline_first(round) {
             single_issues.add(singles().await?);
             batches.add(batched().await?);
         } else {

@@ -9,7 +9,7 @@ use ledgerdesk_types::{AssignLicense, IdempotencyQuery, KeyStatus};
 use serde::Serialize;
 
 use super::numbering::sample_invoice;
-use super::{Phase, Timings, slice, timed};
+use super::{Phase, ROUNDS, Timings, baseline_first, slice, timed};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -33,9 +33,6 @@ pub(super) struct Report {
     /// Every keyed invoice was issued once, every replay answered without a new invoice.
     verified: bool,
 }
-
-/// Rounds the phases are cut into.
-const ROUNDS: u32 = 10;
 
 fn license(tenant: &str, holder: String) -> AssignLicense {
     AssignLicense {
@@ -86,8 +83,8 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
         }
     };
 
-    // The phases take turns over ROUNDS rounds (see `bench numbering`): the baseline without a key first
-    // in even rounds and last in odd ones; a round's replays always follow its fresh keys.
+    // The phases take turns over ROUNDS rounds, the commands without a key being the baseline; a round's
+    // replays always follow its fresh keys.
     let mut phases: [Timings; 5] = Default::default();
     for round in 0..ROUNDS {
         let slice = slice(count, ROUNDS, round);
@@ -95,7 +92,7 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
         if size == 0 {
             continue;
         }
-        let raw_first = round % 2 == 0;
+        let raw_first = baseline_first(round);
         if raw_first {
             phases[0].add(timed(concurrency, size, issue(false, first)).await?);
         }
@@ -104,8 +101,8 @@ pub(super) async fn measure_at(url: &str, concurrency: u32, count: u32) -> Resul
         if !raw_first {
             phases[0].add(timed(concurrency, size, issue(false, first)).await?);
         }
-        let licenses = [(3, false), (4, true)];
-        for (phase, keyed) in if raw_first { licenses } else { [licenses[1], licenses[0]] } {
+        let licenses = if raw_first { [(3, false), (4, true)] } else { [(4, true), (3, false)] };
+        for (phase, keyed) in licenses {
             phases[phase].add(timed(concurrency, size, assign(keyed, first)).await?);
         }
     }

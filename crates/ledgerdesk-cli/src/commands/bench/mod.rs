@@ -181,6 +181,17 @@ where
     Ok(Timings { latencies, elapsed: started.elapsed() })
 }
 
+/// Rounds a benchmark's phases are cut into. Its baseline and its real work take turns (the baseline
+/// first in even rounds, last in odd ones: [`baseline_first`]), so a shared machine that slows down or
+/// speeds up during the run weighs on both alike and their ratio stays a comparison: run one phase after
+/// the other, a disk that got slower halfway moved the ratio by 2x between runs.
+pub(crate) const ROUNDS: u32 = 10;
+
+/// Whether the baseline runs first in `round`.
+pub(crate) fn baseline_first(round: u32) -> bool {
+    round.is_multiple_of(2)
+}
+
 /// The `round`th of `rounds` near-equal slices of 0..count.
 pub(crate) fn slice(count: u32, rounds: u32, round: u32) -> std::ops::Range<u32> {
     let at = |r: u32| (u64::from(count) * u64::from(r) / u64::from(rounds)) as u32;

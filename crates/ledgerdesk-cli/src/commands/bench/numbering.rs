@@ -8,7 +8,7 @@ use ledgerdesk_types::{Currency, LineInput, ResetPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Phase, Timings};
+use super::{Phase, ROUNDS, Timings, baseline_first, slice};
 use crate::args::Cli;
 use crate::output::{self, Outcome};
 
@@ -27,12 +27,6 @@ pub(super) struct Report {
     /// The continuity audit of the issued invoices came back clean and complete.
     pub audit_clean: bool,
 }
-
-/// Rounds each phase is cut into. The raw counter and the real issue take turns (raw first in even
-/// rounds, issue first in odd ones), so a shared machine that slows down or speeds up during the run
-/// weighs on both phases alike and their ratio stays a comparison: run one phase after the other, a
-/// disk that got slower halfway moved the ratio by 2x between runs.
-const ROUNDS: u32 = 10;
 
 #[derive(Clone, Copy)]
 enum Operation {
@@ -55,15 +49,15 @@ async fn round(store: &AnyStore, tenant: &str, concurrency: u32, count: u32, ope
     .await
 }
 
-/// Both phases, `count` operations each, in [`ROUNDS`] alternating rounds.
+/// Both phases, `count` operations each, in [`ROUNDS`] alternating rounds, the raw counter first in even ones.
 async fn measure(store: &AnyStore, tenant: &str, concurrency: u32, count: u32) -> Result<(Phase, Phase)> {
     let (mut raw, mut issue) = (Timings::default(), Timings::default());
     for turn in 0..ROUNDS {
-        let size = count / ROUNDS + u32::from(turn < count % ROUNDS);
+        let size = slice(count, ROUNDS, turn).len() as u32;
         if size == 0 {
             continue;
         }
-        let order = if turn % 2 == 0 {
+        let order = if baseline_first(turn) {
             [Operation::RawIncrement, Operation::Issue]
         } else {
             [Operation::Issue, Operation::RawIncrement]
