@@ -20,18 +20,15 @@ static void wait_after_flush(void) {
     while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {}
 }
 
-int fsync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    int result = real(fd);
-    wait_after_flush();
-    return result;
-}
+/* The real call, then the wait: one definition for both calls a commit flushes with. */
+#define SLOWED_FLUSH(call)                                                  \
+    int call(int fd) {                                                      \
+        static int (*real)(int);                                            \
+        if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, #call);            \
+        int result = real(fd);                                              \
+        wait_after_flush();                                                 \
+        return result;                                                      \
+    }
 
-int fdatasync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    int result = real(fd);
-    wait_after_flush();
-    return result;
-}
+SLOWED_FLUSH(fsync)
+SLOWED_FLUSH(fdatasync)
