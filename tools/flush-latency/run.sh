@@ -16,9 +16,13 @@ numbering_count="${NUMBERING_COUNT:-800}"
 batch_count="${BATCH_COUNT:-3000}"
 port="${PORT:-5440}"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+# Each latency names a database and goes into awk: whole numbers only, like the other settings.
+for number in "${flush_us[@]}" "$numbering_count" "$batch_count" "$port"; do
+  [[ "$number" =~ ^[0-9]+$ ]] || { echo "run.sh: '$number' is not a whole number" >&2; exit 2; }
+done
 
 work="$(mktemp -d)"
-chmod 755 "$work"
+chmod 755 "$work" # the postgres user must read the shim
 gcc -O2 -shared -fPIC -o "$work/slow_flush.so" "$here/slow_flush.c" -ldl
 
 # Postgres refuses to run as root: the cluster belongs to the postgres user when we are root.

@@ -4,8 +4,7 @@
  * do the real flush and then waits SLOW_FLUSH_US microseconds more, so a durable commit costs what it
  * would on a slower disk while everything else runs as it does here. Why: every ratio of `ledgerdesk
  * bench` weighs an invoice's own rows against what a durable commit costs, and what a commit costs
- * depends on the disk (96 us for 8 kB on the development machine, by pg_test_fsync).
- * See run.sh and docs/bench/flush-latency.md. */
+ * depends on the disk. See run.sh, and docs/bench/flush-latency.md for this machine's figure. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
